@@ -1,0 +1,3 @@
+from hkipo.cli import main
+
+main()

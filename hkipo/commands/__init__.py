@@ -1,0 +1,1 @@
+"""CLI sub-commands, one module per concern; `hkipo.cli` imports them lazily."""

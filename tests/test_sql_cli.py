@@ -1,0 +1,93 @@
+"""`hkipo sql`: read-only, three formats, clear errors, waits for writers."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from helpers import run_hkipo
+
+
+@pytest.fixture
+def db(tmp_path):
+    p = tmp_path / "wh.duckdb"
+    r = run_hkipo("job", "stats", "--db", str(p), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    return p
+
+
+def test_views_query_on_fresh_db(tmp_path):
+    fresh = tmp_path / "fresh.duckdb"
+    r = run_hkipo("sql", "select * from v_first_day_performance", "--db", str(fresh), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "hkex_code" in r.stdout and "(0 rows)" in r.stdout
+
+
+def test_formats(db, tmp_path):
+    q = "select hkex_code, yahoo_symbol, board_lot from securities order by 1"
+    t = run_hkipo("sql", q, "--db", str(db), cwd=tmp_path)
+    assert t.returncode == 0 and "00100" in t.stdout and "(2 rows)" in t.stdout
+    c = run_hkipo("sql", q, "--db", str(db), "--format", "csv", cwd=tmp_path)
+    rows = list(csv.reader(io.StringIO(c.stdout)))
+    assert rows == [["hkex_code", "yahoo_symbol", "board_lot"], ["00100", "0100.HK", "20"], ["02513", "2513.HK", "100"]]
+    j = run_hkipo("sql", q, "--db", str(db), "--format", "json", cwd=tmp_path)
+    assert json.loads(j.stdout)[1] == {"hkex_code": "02513", "yahoo_symbol": "2513.HK", "board_lot": 100}
+
+
+def test_query_from_stdin(db, tmp_path):
+    r = run_hkipo("sql", "--db", str(db), "--format", "csv", input="select 41 + 1 as answer", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.splitlines() == ["answer", "42"]
+
+
+@pytest.mark.parametrize("q", [
+    "insert into warehouse_meta values ('k', 'v', now())",
+    "delete from securities",
+    "drop table claims",
+    "copy securities to 'out.csv'",
+    "attach 'other.duckdb' as o",
+])
+def test_cannot_modify(db, tmp_path, q):
+    before = run_hkipo("sql", "select count(*) from securities", "--db", str(db), "--format", "csv", cwd=tmp_path)
+    r = run_hkipo("sql", q, "--db", str(db), cwd=tmp_path)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "read-only" in r.stderr and "Traceback" not in r.stderr
+    after = run_hkipo("sql", "select count(*) from securities", "--db", str(db), "--format", "csv", cwd=tmp_path)
+    assert before.stdout == after.stdout
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "other.duckdb").exists()
+
+
+def test_bad_sql_is_exit_2_with_message(db, tmp_path):
+    r = run_hkipo("sql", "selec 1", "--db", str(db), cwd=tmp_path)
+    assert r.returncode == 2 and "SQL error" in r.stderr and "Traceback" not in r.stderr
+    r = run_hkipo("sql", "select * from no_such_table", "--db", str(db), cwd=tmp_path)
+    assert r.returncode == 2 and "no_such_table" in r.stderr
+
+
+def test_bad_db_paths(tmp_path):
+    notdb = tmp_path / "x.duckdb"
+    notdb.write_bytes(b"\x00garbage" * 1000)
+    r = run_hkipo("sql", "select 1", "--db", str(notdb), cwd=tmp_path)
+    assert r.returncode == 2 and "not a DuckDB database file" in r.stderr and "Traceback" not in r.stderr
+    r = run_hkipo("sql", "select 1", "--db", str(tmp_path), cwd=tmp_path)
+    assert r.returncode == 2 and "directory" in r.stderr
+
+
+def test_reader_waits_for_writer_and_says_so(db, tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(1.5)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        t0 = time.monotonic()
+        r = run_hkipo("sql", "select count(*) from securities", "--db", str(db), "--format", "csv", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.splitlines()[-1] == "2"
+        assert "waiting for process" in r.stderr
+        assert time.monotonic() - t0 >= 0.5
+    finally:
+        holder.wait()

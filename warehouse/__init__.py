@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: versioned migrations, derived views, set-based loads, run records."""
