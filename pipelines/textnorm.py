@@ -1,0 +1,59 @@
+"""Text normalised for matching: one script, half-width, same length as the input.
+
+Coverage mixes Simplified and Traditional Chinese, full-width digits and
+letters. Matching happens on a folded copy (Traditional → Simplified via
+OpenCC, NFKC width folding, lower case) that keeps every character at its
+original index, so a match's offsets point straight back into the source text.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+
+import opencc
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s.json")
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(c: str) -> str:
+    n = unicodedata.normalize("NFKC", c)
+    if len(n) != 1:
+        n = c
+    if n == "\u3000":
+        n = " "
+    return n.lower()
+
+
+def to_simplified(text: str) -> str:
+    """OpenCC Traditional → Simplified, guaranteed to keep the length."""
+    out = _t2s().convert(text)
+    if len(out) == len(text):
+        return out
+    conv = _t2s().convert
+    return "".join(ch if len(ch := conv(c)) == 1 else c for c in text)
+
+
+def fold(text: str) -> str:
+    """Simplified script, half-width, lower case; len(fold(t)) == len(t)."""
+    widened = "".join(_fold_char(c) for c in text)
+    return to_simplified(widened)
+
+
+def script_of(text: str) -> str | None:
+    """'zh-Hant', 'zh-Hans' or 'en' for a text, by which conversion changes it.
+
+    Traditional text changes under t2s; Simplified text does not. Texts with
+    few Han characters are English (or unknown, None, if empty).
+    """
+    han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    if len(han) < 10:
+        latin = sum(c.isascii() and c.isalpha() for c in text)
+        return "en" if latin >= 20 else (None if not han else "zh-Hans")
+    sample = "".join(han[:5000])
+    changed = sum(a != b for a, b in zip(sample, to_simplified(sample)))
+    return "zh-Hant" if changed / len(sample) > 0.02 else "zh-Hans"
