@@ -54,17 +54,28 @@ def _view_files() -> list[tuple[str, str]]:
     return files
 
 
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """The first row, with the result consumed to the end.
+
+    DuckDB 2 streams results: one read with fetchone() stays open and makes the
+    next register() on the connection fail with ResourceInUseException.
+    """
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
 def latest_version() -> int:
     return _migration_files()[-1][0]
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version' AND table_schema = 'main'"
-    ).fetchone()
+    exists = fetch_one(
+        con,
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version' AND table_schema = 'main'",
+    )
     if not exists or exists[0] == 0:
         return 0
-    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    row = fetch_one(con, "SELECT coalesce(max(version), 0) FROM schema_version")
     return int(row[0]) if row else 0
 
 
@@ -77,7 +88,7 @@ def migrate(con: duckdb.DuckDBPyConnection, *, path: str = "") -> list[int]:
         "CREATE TABLE IF NOT EXISTS schema_version ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
         " applied_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)"
-    )
+    ).fetchall()
     have = current_version(con)
     files = _migration_files()
     newest = files[-1][0]
@@ -90,13 +101,13 @@ def migrate(con: duckdb.DuckDBPyConnection, *, path: str = "") -> list[int]:
     for version, name, sql in files:
         if version <= have:
             continue
-        con.execute("BEGIN TRANSACTION")
+        con.execute("BEGIN TRANSACTION").fetchall()
         try:
-            con.execute(sql)
-            con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name])
-            con.execute("COMMIT")
+            con.execute(sql).fetchall()
+            con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name]).fetchall()
+            con.execute("COMMIT").fetchall()
         except Exception:
-            con.execute("ROLLBACK")
+            con.execute("ROLLBACK").fetchall()
             raise
         applied.append(version)
         log.info("applied migration %04d_%s to %s", version, name, path or "database")
@@ -108,21 +119,21 @@ def _refresh_views(con: duckdb.DuckDBPyConnection) -> None:
     """Views are derived code: re-create them when their SQL text changed."""
     files = _view_files()
     checksum = hashlib.sha256("\n".join(f"{n}\n{s}" for n, s in files).encode()).hexdigest()
-    row = con.execute("SELECT value FROM warehouse_meta WHERE key = ?", [VIEWS_META_KEY]).fetchone()
+    row = fetch_one(con, "SELECT value FROM warehouse_meta WHERE key = ?", [VIEWS_META_KEY])
     if row and row[0] == checksum:
         return
-    con.execute("BEGIN TRANSACTION")
+    con.execute("BEGIN TRANSACTION").fetchall()
     try:
         for _name, sql in files:
-            con.execute(sql)
+            con.execute(sql).fetchall()
         con.execute(
             "INSERT INTO warehouse_meta (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()",
             [VIEWS_META_KEY, checksum],
-        )
-        con.execute("COMMIT")
+        ).fetchall()
+        con.execute("COMMIT").fetchall()
     except Exception:
-        con.execute("ROLLBACK")
+        con.execute("ROLLBACK").fetchall()
         raise
 
 
@@ -130,7 +141,7 @@ def views_current(con: duckdb.DuckDBPyConnection) -> bool:
     files = _view_files()
     checksum = hashlib.sha256("\n".join(f"{n}\n{s}" for n, s in files).encode()).hexdigest()
     try:
-        row = con.execute("SELECT value FROM warehouse_meta WHERE key = ?", [VIEWS_META_KEY]).fetchone()
+        row = fetch_one(con, "SELECT value FROM warehouse_meta WHERE key = ?", [VIEWS_META_KEY])
     except duckdb.CatalogException:
         return False
     return bool(row and row[0] == checksum)
@@ -312,13 +323,13 @@ def reader(
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """One batch = one transaction: everything in it lands, or nothing does."""
-    con.execute("BEGIN TRANSACTION")
+    con.execute("BEGIN TRANSACTION").fetchall()
     try:
         yield con
     except BaseException:
-        con.execute("ROLLBACK")
+        con.execute("ROLLBACK").fetchall()
         raise
-    con.execute("COMMIT")
+    con.execute("COMMIT").fetchall()
 
 
 def claim_origin(con: duckdb.DuckDBPyConnection, origin: str, *, path: str = "") -> None:
@@ -329,9 +340,9 @@ def claim_origin(con: duckdb.DuckDBPyConnection, origin: str, *, path: str = "")
     """
     if origin not in ("live", "replay"):
         raise ValueError(origin)
-    row = con.execute("SELECT value FROM warehouse_meta WHERE key = 'data_origin'").fetchone()
+    row = fetch_one(con, "SELECT value FROM warehouse_meta WHERE key = 'data_origin'")
     if row is None:
-        con.execute("INSERT INTO warehouse_meta (key, value) VALUES ('data_origin', ?)", [origin])
+        con.execute("INSERT INTO warehouse_meta (key, value) VALUES ('data_origin', ?)", [origin]).fetchall()
         return
     if row[0] != origin:
         hint = (

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 
+from warehouse.db import fetch_one
+
 # Columns that record when we saw a row rather than what it says: never a
 # reason to rewrite a row.
 BOOKKEEPING_COLUMNS = frozenset({"fetched_at", "updated_at", "extracted_at", "computed_at", "first_seen_at"})
@@ -73,9 +75,7 @@ def merge(
     try:
         keys_sql = ", ".join(_quote(k) for k in key)
         source = name
-        dupes = con.execute(
-            f"SELECT count(*) - count(DISTINCT ({keys_sql})) FROM {_quote(name)}"
-        ).fetchone()
+        dupes = fetch_one(con, f"SELECT count(*) - count(DISTINCT ({keys_sql})) FROM {_quote(name)}")
         if dupes and dupes[0]:
             # Last occurrence of a key wins, as if the rows had been applied in order.
             source = (
@@ -95,7 +95,7 @@ def merge(
             sets = ", ".join(f"{_quote(c)} = s.{_quote(c)}" for c in value_cols)
             sql += f"WHEN MATCHED AND ({changed}) THEN UPDATE SET {sets} "
         sql += f"WHEN NOT MATCHED THEN INSERT ({insert_cols}) VALUES ({insert_vals})"
-        row = con.execute(sql).fetchone()
+        row = fetch_one(con, sql)
         return int(row[0]) if row else 0
     finally:
         con.unregister(name)
@@ -123,13 +123,14 @@ def sync_scope(
         name = f"_keys_{table}_{next(_counter)}"
         con.register(name, data.select(list(key)))
         try:
-            row = con.execute(
+            row = fetch_one(
+                con,
                 f"DELETE FROM {_quote(table)} WHERE ({scope_sql}) AND ({keys_sql}) NOT IN "
                 f"(SELECT ({keys_sql}) FROM {_quote(name)})",
                 list(params),
-            ).fetchone()
+            )
         finally:
             con.unregister(name)
     else:
-        row = con.execute(f"DELETE FROM {_quote(table)} WHERE {scope_sql}", list(params)).fetchone()
+        row = fetch_one(con, f"DELETE FROM {_quote(table)} WHERE {scope_sql}", list(params))
     return written + (int(row[0]) if row else 0)

@@ -54,7 +54,7 @@ def start(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
         "INSERT INTO ingest_runs (run_id, job, started_at, status, source, pid, host) "
         "VALUES (?, ?, ?, 'running', ?, ?, ?)",
         [run.run_id, run.job, run.started_at, run.source, os.getpid(), socket.gethostname()],
-    )
+    ).fetchall()
 
 
 def finish(con: duckdb.DuckDBPyConnection, run: RunRecord, *, status: str | None = None) -> None:
@@ -66,7 +66,7 @@ def finish(con: duckdb.DuckDBPyConnection, run: RunRecord, *, status: str | None
         "UPDATE ingest_runs SET finished_at = ?, status = ?, rows_written = ?, error = ?, warnings = ? "
         "WHERE run_id = ?",
         [_now(), final, run.rows_written, error, list(run.warnings), run.run_id],
-    )
+    ).fetchall()
 
 
 def reap_stale(con: duckdb.DuckDBPyConnection) -> int:
@@ -93,7 +93,7 @@ def reap_stale(con: duckdb.DuckDBPyConnection) -> int:
         "error = coalesce(error, 'process ended without finishing the run (killed or crashed)') "
         "WHERE run_id IN (SELECT unnest(?::VARCHAR[]))",
         [_now(), dead],
-    )
+    ).fetchall()
     return len(dead)
 
 
