@@ -112,9 +112,13 @@ class FeedConfig(_Section):
 
 class NewsConfig(_Section):
     search_feeds: tuple[str, ...] = ()
+    search_codes: bool = True  # also search each security's code spellings (00100.HK, 0100.HK)
     max_items_per_feed: int = Field(default=50, ge=1)
     max_age_days: int = Field(default=0, ge=0)
     feeds: tuple[FeedConfig, ...] = ()
+    refetch_known_urls: bool = False  # re-download articles already stored (normally skipped)
+    min_text_chars: int = Field(default=80, ge=0)  # shorter main text: not an article
+    batch_size: int = Field(default=50, ge=1)  # articles per warehouse transaction
 
     @field_validator("search_feeds")
     @classmethod
@@ -135,19 +139,34 @@ class HkexConfig(_Section):
 
 
 class ScheduleConfig(_Section):
+    """When the daemon runs each job. Periods are plain numbers, so fractions work too."""
+
     timezone: str = "Asia/Hong_Kong"
+    jobs: tuple[Literal["prices", "hkex", "news", "stats"], ...] = ("prices", "hkex", "news")
     prices_cron: str = "30 16 * * mon-fri"
-    news_interval_minutes: int = Field(default=30, ge=1)
-    news_jitter_seconds: int = Field(default=120, ge=0)
+    news_interval_minutes: float = Field(default=30, gt=0)
+    news_jitter_seconds: float = Field(default=120, ge=0)
     hkex_window_days_before: int = Field(default=14, ge=0)
     hkex_window_days_after: int = Field(default=7, ge=0)
-    hkex_window_interval_minutes: int = Field(default=60, ge=1)
+    hkex_window_interval_minutes: float = Field(default=60, gt=0)
     hkex_daily_cron: str = "0 20 * * *"
+    stats_interval_minutes: float = Field(default=1440, gt=0)
     misfire_grace_seconds: int = Field(default=21600, ge=1)
+    max_parallel_jobs: int = Field(default=2, ge=1, le=8)
+    wakeup_seconds: float = Field(default=60, gt=0)
     prices_timeout_seconds: float = Field(default=600, gt=0)
     news_timeout_seconds: float = Field(default=1800, gt=0)
     hkex_timeout_seconds: float = Field(default=600, gt=0)
+    stats_timeout_seconds: float = Field(default=300, gt=0)
+    kill_grace_seconds: float = Field(default=10, gt=0)
     shutdown_timeout_seconds: float = Field(default=15, gt=0)
+
+    @field_validator("jobs")
+    @classmethod
+    def _jobs(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"a job is listed twice: {list(v)}")
+        return v
 
     @field_validator("timezone")
     @classmethod
@@ -165,6 +184,12 @@ class ScheduleConfig(_Section):
     def _cron(cls, v: str) -> str:
         if len(v.split()) != 5:
             raise ValueError(f"expected a 5-field crontab expression, got {v!r}")
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(v)
+        except ValueError as e:
+            raise ValueError(f"invalid crontab expression {v!r}: {e}") from None
         return v
 
 
@@ -176,6 +201,10 @@ class PolitenessConfig(_Section):
     concurrent_requests_per_domain: int = Field(default=2, ge=1)
     download_timeout_seconds: float = Field(default=30, gt=0)
     retry_times: int = Field(default=3, ge=0)
+    concurrent_requests: int = Field(default=8, ge=1)
+    autothrottle_target_concurrency: float = Field(default=1.0, gt=0)
+    autothrottle_max_delay_seconds: float = Field(default=30.0, gt=0)
+    crawl_timeout_seconds: float = Field(default=900, ge=0)  # 0 = no limit
 
 
 class LoggingConfig(_Section):

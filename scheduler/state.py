@@ -35,11 +35,17 @@ class DaemonAlreadyRunning(UserError):
 
 @dataclass
 class DaemonState:
+    """What `hkipo status` shows about the daemon. Only a running daemon's file is believed."""
+
     running: bool
     pid: int | None = None
     started_at: str | None = None
     next_runs: dict[str, str | None] = field(default_factory=dict)
     cassette_dir: str | None = None
+    schedule: dict[str, str] = field(default_factory=dict)  # job -> its schedule in words
+    active: dict[str, str] = field(default_factory=dict)  # job -> when its current run started
+    last: dict[str, dict] = field(default_factory=dict)  # job -> the daemon's last launch of it
+    stopping: bool = False
 
 
 def acquire_lock(db_path: Path) -> IO[str]:
@@ -77,6 +83,7 @@ def is_locked(db_path: Path) -> bool:
 
 
 def write_state(db_path: Path, data: dict[str, Any]) -> None:
+    """Replace the state file atomically (readers never see half of it)."""
     p = state_path(db_path)
     tmp = p.with_name(p.name + f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, default=str, indent=2), encoding="utf-8")
@@ -89,12 +96,18 @@ def read_state(db_path: Path) -> DaemonState:
         data = json.loads(state_path(db_path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         data = {}
+    if not running:
+        return DaemonState(running=False)
     return DaemonState(
-        running=running,
-        pid=data.get("pid") if running else None,
-        started_at=data.get("started_at") if running else None,
-        next_runs=data.get("next_runs", {}) if running else {},
-        cassette_dir=data.get("cassette_dir") if running else None,
+        running=True,
+        pid=data.get("pid"),
+        started_at=data.get("started_at"),
+        next_runs=data.get("next_runs", {}),
+        cassette_dir=data.get("cassette_dir"),
+        schedule=data.get("schedule", {}),
+        active=data.get("active", {}),
+        last=data.get("last", {}),
+        stopping=bool(data.get("stopping")),
     )
 
 
