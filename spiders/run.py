@@ -1,0 +1,87 @@
+"""Running a Scrapy crawl as an hkipo job.
+
+One crawl per process: Twisted's reactor cannot be restarted, and jobs run
+one per process anyway (scheduler/launcher.py), so `CrawlerProcess` is
+started exactly once here. Tests and the daemon therefore crawl in child
+processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from scrapy import Spider
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from hkipo.jobs import JobContext
+from spiders.context import CONTEXT_SETTING, RUN_SETTING, CrawlOutcome, HkipoAddon, Outcome
+from warehouse.runs import RunRecord
+
+log = logging.getLogger(__name__)
+
+
+def crawler_settings() -> Settings:
+    """spiders/settings.py, loaded by name: jobs do not depend on the working directory or scrapy.cfg."""
+    settings = Settings()
+    settings.setmodule("spiders.settings", priority="project")
+    return settings
+
+
+def run_crawl(spider: str | type[Spider], ctx: JobContext, run: RunRecord, **spider_kwargs: Any) -> Outcome:
+    """Crawl with `spider` (a name from SPIDER_MODULES, or a class) in this process.
+
+    The context and run go into the crawler's settings (HKIPO_CONTEXT,
+    HKIPO_RUN) for the spider's pipelines. Afterwards a recording is saved,
+    and in replay any request the cassette could not answer raises
+    CassetteMiss: a replay that quietly skipped pages would look complete.
+    """
+    _quiet_scrapy()
+    settings = crawler_settings()
+    # hkipo configured logging already; Scrapy logs through it.
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(spider)
+    # Set on the crawler's own settings, after Scrapy copied them: these are
+    # shared objects (the run counts rows), and settings copies are deep.
+    crawler.settings.set(CONTEXT_SETTING, ctx, priority="cmdline")
+    crawler.settings.set(RUN_SETTING, run, priority="cmdline")
+    errors: list[BaseException] = []
+    deferred = process.crawl(crawler, **spider_kwargs)
+    deferred.addErrback(lambda failure: errors.append(failure.value))
+    process.start(install_signal_handlers=threading.current_thread() is threading.main_thread())
+    if errors:
+        raise errors[0]  # the crawl could not start (bad config, database refused, ...)
+
+    addon = crawler.get_addon(HkipoAddon)
+    if addon is not None and addon.recorder is not None:
+        n = addon.recorder.save()
+        log.info("recorded %d HTTP exchanges to %s", n, addon.recorder.path)
+    if addon is not None and addon.replayer is not None:
+        addon.replayer.check()
+    extension = crawler.get_extension(CrawlOutcome)
+    if extension is None or extension.outcome is None:
+        raise RuntimeError(f"crawl {crawler.spidercls.name} ended without an outcome (was it started?)")
+    return extension.outcome
+
+
+def _quiet_scrapy() -> None:
+    """Scrapy's INFO lines (settings, stats dump) only when hkipo logs at DEBUG."""
+    root = logging.getLogger()
+    level = logging.INFO if root.getEffectiveLevel() <= logging.DEBUG else logging.WARNING
+    for name in ("scrapy", "twisted", "py.warnings"):
+        logging.getLogger(name).setLevel(level)
+    for name in ("trafilatura", "htmldate", "charset_normalizer"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def run_news_job(ctx: JobContext, run: RunRecord) -> None:
+    """The `news` job: feeds to articles (spiders/news.py)."""
+    run_crawl("news", ctx, run)
+
+
+def run_hkex_job(ctx: JobContext, run: RunRecord) -> None:
+    """The `hkex` job: HKEXnews allotment announcements (spiders/hkex.py)."""
+    run_crawl("hkex", ctx, run)
