@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import (
@@ -118,6 +118,7 @@ class Daemon:
         self._state_lock = threading.Lock()
         self._last: dict[str, dict[str, Any]] = {}  # job -> last outcome (one entry per job, no history)
         self._stopping = False
+        self._lock: IO[str] | None = None
 
     # ------------------------------------------------------------------ setup
 
@@ -250,8 +251,10 @@ class Daemon:
                 due_now.append(spec.job)
             elif job.next_run_time is not None and job.next_run_time < now:
                 # It fell due while the daemon was away, but a run since (by hand,
-                # or before a restart) already covers it.
-                job.modify(next_run_time=spec.trigger.get_next_fire_time(None, now))
+                # or before a restart) already covers it: next one a period after that run.
+                since = last.get(spec.job)
+                nxt = since + spec.period if spec.period and since else job.trigger.get_next_fire_time(None, now)
+                job.modify(next_run_time=nxt)
         if due_now:
             log.info("catching up: %s (last success older than the period)", ", ".join(due_now))
         return due_now
@@ -260,33 +263,52 @@ class Daemon:
 
     def run(self) -> int:
         """Run until SIGTERM/SIGINT; return the exit code (0 after a clean stop)."""
-        lock = state.acquire_lock(self.db_path)
+        self._install_signals()
+        self.start()
+        try:
+            self.serve()
+            self.shutdown()
+            return 0
+        finally:
+            self.close()
+
+    def start(self) -> None:
+        """Lock, open the store paused, sync the jobs, catch up, resume."""
+        self._lock = state.acquire_lock(self.db_path)
         try:
             self.check_origin()
             if not self.specs:
                 raise UserError("nothing to schedule (see the warnings above, and [schedule] jobs)")
-            self._install_signals()
             self.scheduler = self.build_scheduler()
             self.scheduler.start(paused=True)
             self.sync_jobs()
             self.catch_up()
             self.scheduler.resume()
             self.write_state()
-            log.info("daemon started on %s (pid %d): %s", self.db_path, os.getpid(),
-                     "; ".join(f"{s.job} {s.description}" for s in self.specs))
-            watch = ClockWatch(threshold=max(5.0, self.sc.wakeup_seconds / 2))
-            while not self.stop_event.wait(self.sc.wakeup_seconds):
-                slept = watch.jumped()
-                if slept:
-                    log.info("the clock jumped %.0f s ahead (the machine slept?); catching up", slept)
-                    self.catch_up()
-                    self.scheduler.wakeup()
-            self.shutdown()
-            return 0
-        finally:
-            if self.scheduler is not None and self.scheduler.running:
-                self.scheduler.shutdown(wait=False)
-            lock.close()
+        except BaseException:
+            self.close()
+            raise
+        log.info("daemon started on %s (pid %d): %s", self.db_path, os.getpid(),
+                 "; ".join(f"{s.job} {s.description}" for s in self.specs))
+
+    def serve(self) -> None:
+        """Wait for a stop request; meanwhile notice sleeps of the machine and catch up after them."""
+        assert self.scheduler is not None
+        watch = ClockWatch(threshold=max(5.0, self.sc.wakeup_seconds / 2))
+        while not self.stop_event.wait(self.sc.wakeup_seconds):
+            slept = watch.jumped()
+            if slept:
+                log.info("the clock jumped %.0f s ahead (the machine slept?); catching up", slept)
+                self.catch_up()
+                self.scheduler.wakeup()
+
+    def close(self) -> None:
+        """Release the store and the daemon lock (idempotent)."""
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def request_stop(self, reason: str = "") -> None:
         if not self.stop_event.is_set():

@@ -61,7 +61,7 @@ class WindowedTrigger(BaseTrigger):
         # Like CronTrigger: after a previous fire time, enumerate from just after
         # it (even if that is in the past), so missed runs can be counted and
         # coalesced; with none, from now.
-        start = min(now, previous_fire_time + _TICK) if previous_fire_time else now
+        start = previous_fire_time + _TICK if previous_fire_time else now
         candidates = [t for t in (self._next_in_window(start), self._next_outside(start)) if t]
         return min(candidates) if candidates else None
 
