@@ -1,0 +1,477 @@
+"""The prices job: daily bars from Yahoo (yfinance) into `prices_daily`.
+
+Table contract (`prices_daily`, warehouse/migrations/0001_core.sql):
+  write disposition  merge on (symbol, trade_date): a re-fetched window updates in place
+  cursor             last stored trade_date per symbol, minus [prices] overlap_days,
+                     so Yahoo's late corrections are picked up
+  first run          from the listing date (reconciled ipo_stats, else config)
+  --since DATE       from DATE, whatever is stored
+Bars are dated by the Hong Kong trading date: yfinance gives a daily bar as
+local midnight (2026-01-09 00:00+08:00), and a UTC conversion would shift it
+to the day before.
+
+Fetching (where to go, retries) is separate from normalising (what a frame
+means: `bars_table`, a plain function of a DataFrame) and from checking
+(`missing_trading_days`, `first_bar_problem`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from hkipo.config import PricesConfig, Security
+from hkipo.errors import UserError
+from pipelines.yahoo_http import HK_TZ, YahooTransport, open_transport
+from warehouse import db
+from warehouse.load import merge
+
+log = logging.getLogger(__name__)
+
+HK = ZoneInfo(HK_TZ)
+SOURCE = "yahoo"
+PRICE_COLUMNS = ("Open", "High", "Low", "Close")
+# Yahoo serialises prices as float32 (235.4 arrives as 235.39999389648438):
+# HKEX prices have at most 3 decimals; an adjusted close keeps 7 significant digits.
+PRICE_DECIMALS = 3
+ADJ_SIGNIFICANT = 7
+LONG_GAP_TRADING_DAYS = 3  # a run of missing trading days this long is called out on its own
+TOLERANCE_META_KEY = "prices.first_day_tolerance"
+
+PRICES_SCHEMA = pa.schema([
+    ("symbol", pa.string()),
+    ("trade_date", pa.date32()),
+    ("open", pa.decimal128(18, 4)),
+    ("high", pa.decimal128(18, 4)),
+    ("low", pa.decimal128(18, 4)),
+    ("close", pa.decimal128(18, 4)),
+    ("adj_close", pa.decimal128(18, 6)),
+    ("volume", pa.int64()),
+    ("currency", pa.string()),
+    ("source", pa.string()),
+    ("fetched_at", pa.timestamp("us", tz="UTC")),
+])
+
+
+class EmptyBars(Exception):
+    """Yahoo answered, but with no usable bar: an error to retry, never 'no data'."""
+
+
+class FetchFailed(Exception):
+    """A security could not be fetched: its last error, after `attempts` tries."""
+
+    def __init__(self, symbol: str, attempts: int, cause: BaseException):
+        super().__init__(f"{symbol}: failed after {attempts} attempt(s): {describe(cause)}")
+        self.symbol = symbol
+        self.attempts = attempts
+        self.cause = cause
+
+
+# ---------------------------------------------------------------------------
+# planning: which window to fetch per security
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FetchPlan:
+    code: str
+    symbol: str
+    listing_date: dt.date | None
+    last_stored: dt.date | None
+    start: dt.date | None  # None: Yahoo's full history (listing date unknown)
+    reason: str
+
+
+def plan_fetches(
+    stored: dict[str, tuple[dt.date | None, dt.date | None]],
+    securities: Sequence[Security],
+    *,
+    overlap_days: int,
+    since: dt.date | None = None,
+) -> list[FetchPlan]:
+    """One window per security. `stored` maps a code to (listing date, last stored bar)."""
+    plans = []
+    for s in securities:
+        listing, last = stored.get(s.code, (s.listing_date, None))
+        if since is not None:
+            start, reason = since, f"--since {since}"
+        elif last is not None:
+            start = last - dt.timedelta(days=overlap_days)
+            if listing is not None:
+                start = max(start, listing)
+            reason = f"incremental from {start} (last stored {last}, overlap {overlap_days} days)"
+        elif listing is not None:
+            start, reason = listing, f"back-fill from the listing date {listing}"
+        else:
+            start, reason = None, "back-fill of Yahoo's full history (listing date unknown)"
+        plans.append(FetchPlan(s.code, s.yahoo_symbol, listing, last, start, reason))
+    return plans
+
+
+def stored_state(con: Any, codes: Sequence[str]) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+    """Listing date (reconciled facts, else config) and last stored bar per code."""
+    rows = con.execute(
+        """
+        SELECT t.hkex_code, t.listing_date, max(p.trade_date)
+        FROM v_ipo_terms t LEFT JOIN prices_daily p ON p.symbol = t.yahoo_symbol
+        WHERE list_contains(?::VARCHAR[], t.hkex_code)
+        GROUP BY ALL
+        """,
+        [list(codes)],
+    ).fetchall()
+    return {code: (listing, last) for code, listing, last in rows}
+
+
+# ---------------------------------------------------------------------------
+# fetching, with bounded retries
+# ---------------------------------------------------------------------------
+
+def _retryable_types() -> tuple[type[BaseException], ...]:
+    import requests
+    from curl_cffi.requests import exceptions as curl_exc
+    from yfinance import exceptions as yf_exc
+
+    return (
+        yf_exc.YFRateLimitError,  # HTTP 429
+        yf_exc.YFTickerMissingError,  # error payload, no price data in the answer
+        yf_exc.YFDataException,  # "Yahoo is currently down" pages
+        EmptyBars,
+        requests.RequestException,  # replay transport; includes JSON decoding of a non-JSON body
+        curl_exc.RequestException,  # live transport: time-outs, connection resets, HTTP/2 errors
+        json.JSONDecodeError,  # a 5xx page where JSON was expected
+        TimeoutError,
+        ConnectionError,
+    )
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Transient source trouble is retried; user errors (a cassette miss) and bugs are not."""
+    if isinstance(exc, UserError):
+        return False
+    return isinstance(exc, _retryable_types())
+
+
+def describe(exc: BaseException) -> str:
+    """One clear line for the run record."""
+    from yfinance import exceptions as yf_exc
+
+    if isinstance(exc, yf_exc.YFRateLimitError):
+        return "rate limited by Yahoo (HTTP 429, YFRateLimitError)"
+    if isinstance(exc, yf_exc.YFPricesMissingError) and exc.yahoo_reason:
+        return f"Yahoo error payload: {exc.yahoo_reason}"
+    if isinstance(exc, yf_exc.YFTickerMissingError):
+        return "empty result: " + " ".join(str(getattr(exc, "rationale", exc)).split())
+    if isinstance(exc, yf_exc.YFDataException):
+        return f"Yahoo unavailable ({exc})"
+    if isinstance(exc, json.JSONDecodeError):
+        return "Yahoo's answer was not JSON"
+    if isinstance(exc, EmptyBars):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+@dataclass
+class Fetched:
+    frame: Any  # pandas DataFrame indexed by the exchange-local bar time
+    currency: str | None
+    timezone: str | None
+    attempts: int
+    retried_after: list[str] = field(default_factory=list)
+
+
+def retry_policy(cfg: PricesConfig, sleep: Callable[[float], None],
+                 on_retry: Callable[[RetryCallState], None] | None = None) -> Retrying:
+    """Exponential back-off with jitter, bounded by [prices] max_attempts."""
+    return Retrying(
+        stop=stop_after_attempt(cfg.max_attempts),
+        wait=wait_exponential_jitter(initial=cfg.backoff_initial_seconds, max=cfg.backoff_max_seconds,
+                                     jitter=cfg.backoff_initial_seconds),
+        retry=retry_if_exception(is_retryable),
+        sleep=sleep,
+        before_sleep=on_retry,
+        reraise=True,
+    )
+
+
+def fetch_history(transport: YahooTransport, plan: FetchPlan, *, end: dt.date, cfg: PricesConfig,
+                  sleep: Callable[[float], None]) -> Fetched:
+    """Daily bars for one symbol; raises the last error once the attempts are used up."""
+    retried_after: list[str] = []
+
+    def on_retry(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        retried_after.append(describe(exc) if exc else "?")
+        log.warning("%s: attempt %d failed (%s); retrying in %.1fs", plan.symbol, state.attempt_number,
+                    describe(exc) if exc else "?", wait)
+
+    def attempt() -> Fetched:
+        ticker = transport.ticker(plan.symbol)
+        kwargs: dict[str, Any] = dict(interval="1d", end=end, auto_adjust=False, actions=False, repair=False,
+                                      keepna=True, timeout=cfg.request_timeout_seconds)
+        if plan.start is None:
+            kwargs["period"] = "max"
+        else:
+            kwargs["start"] = plan.start
+        with warnings.catch_warnings():
+            # yfinance's own use of pandas APIs deprecated in pandas 3; nothing we can act on.
+            warnings.filterwarnings("ignore", message=r"The inplace keyword", module=r"yfinance\b")
+            frame = ticker.history(**kwargs)
+        if frame is None or frame.empty:
+            raise EmptyBars(f"Yahoo returned no bars for {plan.symbol} (empty result)")
+        if frame[list(PRICE_COLUMNS)].isna().all(axis=None):
+            raise EmptyBars(f"Yahoo returned {len(frame)} bar(s) for {plan.symbol}, none with prices")
+        meta = ticker.get_history_metadata()
+        currency = meta["currency"] if "currency" in meta else None
+        tz = meta["exchangeTimezoneName"] if "exchangeTimezoneName" in meta else None
+        return Fetched(frame, currency, tz, 0)
+
+    retrying = retry_policy(cfg, sleep, on_retry)
+    try:
+        fetched = retrying(attempt)
+    except UserError:
+        raise
+    except Exception as e:
+        raise FetchFailed(plan.symbol, retrying.statistics.get("attempt_number", 1), e) from e
+    fetched.attempts = retrying.statistics.get("attempt_number", 1)
+    fetched.retried_after = retried_after
+    return fetched
+
+
+# ---------------------------------------------------------------------------
+# normalising: frame -> Arrow rows
+# ---------------------------------------------------------------------------
+
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    f = float(v)
+    return None if math.isnan(f) or math.isinf(f) else f
+
+
+def _price(v: float) -> Decimal:
+    return Decimal(str(round(v, PRICE_DECIMALS)))
+
+
+def _adjusted(v: float) -> Decimal:
+    digits = ADJ_SIGNIFICANT - (int(math.floor(math.log10(abs(v)))) + 1) if v else 6
+    return Decimal(str(round(v, max(0, min(6, digits)))))
+
+
+@dataclass
+class Bars:
+    table: pa.Table
+    skipped: list[dt.date]  # rows without prices (NaN or zero): not stored
+    inconsistent: list[dt.date]  # high below low, or open/close outside the range: stored, flagged
+    before_window: int  # rows Yahoo sent from before the window asked for: not stored
+
+
+def hk_trade_dates(index: Any) -> list[dt.date]:
+    """The Hong Kong trading date of each bar: convert to Asia/Hong_Kong, then take the date."""
+    if getattr(index, "tz", None) is None:
+        raise ValueError("bar index has no time zone: cannot tell which Hong Kong day a bar belongs to")
+    return [ts.date() for ts in index.tz_convert(HK_TZ)]
+
+
+def bars_table(frame: Any, symbol: str, *, currency: str | None, fetched_at: dt.datetime,
+               start: dt.date | None = None) -> Bars:
+    """Normalise yfinance's frame: HK dates, exact decimals; rows without prices are left out."""
+    dates = hk_trade_dates(frame.index)
+    cols: dict[str, list] = {name: [] for name in PRICES_SCHEMA.names}
+    skipped: list[dt.date] = []
+    inconsistent: list[dt.date] = []
+    before = 0
+    adj = frame["Adj Close"] if "Adj Close" in frame.columns else frame["Close"]
+    for i, day in enumerate(dates):
+        if start is not None and day < start:
+            before += 1
+            continue
+        o, h, lo, c = (_num(frame[col].iloc[i]) for col in PRICE_COLUMNS)
+        if any(v is None or v <= 0 for v in (o, h, lo, c)):
+            skipped.append(day)
+            continue
+        assert o is not None and h is not None and lo is not None and c is not None
+        if h < lo or not (lo <= o <= h and lo <= c <= h):
+            inconsistent.append(day)
+        a = _num(adj.iloc[i])
+        vol = _num(frame["Volume"].iloc[i]) if "Volume" in frame.columns else None
+        for name, val in (
+            ("symbol", symbol), ("trade_date", day), ("open", _price(o)), ("high", _price(h)), ("low", _price(lo)),
+            ("close", _price(c)), ("adj_close", _adjusted(a) if a is not None and a > 0 else None),
+            ("volume", int(vol) if vol is not None else None), ("currency", currency or "HKD"),
+            ("source", SOURCE), ("fetched_at", fetched_at),
+        ):
+            cols[name].append(val)
+    table = pa.table({f.name: pa.array(cols[f.name], type=f.type) for f in PRICES_SCHEMA}, schema=PRICES_SCHEMA)
+    if len(set(table.column("trade_date").to_pylist())) != table.num_rows:
+        raise ValueError(f"{symbol}: two bars for one Hong Kong trading date")
+    return Bars(table, skipped, inconsistent, before)
+
+
+# ---------------------------------------------------------------------------
+# checking: the HKEX calendar, the first bar
+# ---------------------------------------------------------------------------
+
+@lru_cache(maxsize=16)
+def _hkex_holidays(year: int) -> frozenset[dt.date]:
+    import holidays
+
+    return frozenset(holidays.financial_holidays("XHKG", years=year))
+
+
+def hkex_trading_days(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Weekdays from start to end (inclusive) on which HKEX is open by its published calendar.
+
+    Typhoon and black-rainstorm closures are not in any calendar: a missing
+    bar on such a day is reported like any other gap, for a person to judge.
+    """
+    days, d = [], start
+    while d <= end:
+        if d.weekday() < 5 and d not in _hkex_holidays(d.year):
+            days.append(d)
+        d += dt.timedelta(days=1)
+    return days
+
+
+def missing_trading_days(have: Sequence[dt.date], start: dt.date, end: dt.date) -> list[dt.date]:
+    present = set(have)
+    return [d for d in hkex_trading_days(start, end) if d not in present]
+
+
+def longest_run(missing: Sequence[dt.date], start: dt.date, end: dt.date) -> tuple[int, dt.date | None, dt.date | None]:
+    """Longest streak of consecutive trading days without a bar."""
+    gone = set(missing)
+    best = (0, None, None)
+    run_start, n = None, 0
+    for d in hkex_trading_days(start, end):
+        if d in gone:
+            run_start, n = (run_start or d), n + 1
+            if n > best[0]:
+                best = (n, run_start, d)
+        else:
+            run_start, n = None, 0
+    return best
+
+
+def first_bar_problem(symbol: str, listing: dt.date | None, first: dt.date | None) -> str | None:
+    if listing is None or first is None or first == listing:
+        return None
+    if first > listing:
+        return (f"{symbol}: first stored bar is {first}, after the listing date {listing}: Yahoo has no usable "
+                f"listing-day bar, so v_first_day_performance falls back to first-day figures from claims")
+    return f"{symbol}: bars start {first}, before the listing date {listing}: check the listing date"
+
+
+def _dates(days: Sequence[dt.date], limit: int = 8) -> str:
+    shown = ", ".join(d.isoformat() for d in days[:limit])
+    return shown + (f" and {len(days) - limit} more" if len(days) > limit else "")
+
+
+# ---------------------------------------------------------------------------
+# the job
+# ---------------------------------------------------------------------------
+
+def hk_today() -> dt.date:
+    return dt.datetime.now(HK).date()
+
+
+def run_prices_job(ctx: Any, run: Any) -> None:
+    """Fetch and load every watchlist security; one transaction per security.
+
+    A security that fails after its retries is recorded on the run and the
+    others still load. A cassette miss stops the whole run (exit 3).
+    """
+    cfg: PricesConfig = ctx.config.prices
+    securities = ctx.securities()
+    lock_timeout = ctx.config.database.lock_timeout_seconds
+    with db.reader(ctx.db_path, lock_timeout=lock_timeout) as con:
+        state = stored_state(con, [s.code for s in securities])
+    plans = plan_fetches(state, securities, overlap_days=cfg.overlap_days, since=ctx.since)
+    end = hk_today() + dt.timedelta(days=1)  # exclusive: today's bar included once it exists
+
+    with open_transport(cassette=ctx.cassette, record=ctx.record, timeout=cfg.request_timeout_seconds) as transport:
+        waits: list[float] = []
+        # Replay has no server to be polite to: the back-off is computed and logged, not slept.
+        sleep: Callable[[float], None] = waits.append if transport.mode == "replay" else time.sleep
+        for plan in plans:
+            log.info("%s: %s", plan.symbol, plan.reason)
+            if plan.listing_date is None:
+                run.warn(f"{plan.symbol}: listing date unknown (not in config or reconciled facts); "
+                         f"fetched Yahoo's full history and cannot check the first bar")
+            try:
+                fetched = fetch_history(transport, plan, end=end, cfg=cfg, sleep=sleep)
+            except FetchFailed as e:  # this security failed: record it, go on with the others
+                last = transport.last_status(f"/v8/finance/chart/{plan.symbol}")
+                http = f"; last chart answer: HTTP {last.status} {last.reason}".rstrip() if last and last.status else ""
+                run.fail(f"{e}{http}; nothing stored")
+                log.debug("%s: last error", plan.symbol, exc_info=e.cause)
+                continue
+            if fetched.attempts > 1:
+                run.warn(f"{plan.symbol}: succeeded on attempt {fetched.attempts} after: "
+                         f"{'; '.join(fetched.retried_after)}")
+            _load_one(ctx, run, plan, fetched)
+        if waits:
+            log.info("back-off waits computed but not slept (replay): %s", ", ".join(f"{w:.2f}s" for w in waits))
+        transport.check()
+
+
+def _load_one(ctx: Any, run: Any, plan: FetchPlan, fetched: Fetched) -> None:
+    symbol = plan.symbol
+    if fetched.timezone and fetched.timezone != HK_TZ:
+        run.fail(f"{symbol}: Yahoo reports exchange time zone {fetched.timezone}, not {HK_TZ}; nothing stored")
+        return
+    if fetched.currency and fetched.currency != "HKD":
+        run.warn(f"{symbol}: prices are in {fetched.currency}, not HKD")
+    now = dt.datetime.now(dt.timezone.utc)
+    bars = bars_table(fetched.frame, symbol, currency=fetched.currency, fetched_at=now, start=plan.start)
+    if bars.skipped:
+        run.warn(f"{symbol}: {len(bars.skipped)} bar(s) without prices (NaN or zero) skipped, not stored: "
+                 f"{_dates(bars.skipped)}")
+    if bars.inconsistent:
+        run.warn(f"{symbol}: {len(bars.inconsistent)} bar(s) whose open/close lie outside high-low, "
+                 f"stored as Yahoo sent them: {_dates(bars.inconsistent)}")
+    dates = bars.table.column("trade_date").to_pylist()
+    if not dates:
+        run.warn(f"{symbol}: no bars on or after {plan.start} in Yahoo's answer")
+    else:
+        window_start = plan.start or dates[0]
+        if plan.listing_date is not None and window_start <= plan.listing_date:
+            window_start = dates[0]  # a late first bar is reported as such, not as a gap
+        missing = [d for d in missing_trading_days(dates, window_start, dates[-1]) if d not in set(bars.skipped)]
+        if missing:
+            n, a, b = longest_run(missing, window_start, dates[-1])
+            longest = f"; longest gap {n} trading days ({a} to {b})" if n >= LONG_GAP_TRADING_DAYS else ""
+            run.warn(f"{symbol}: {len(missing)} HKEX trading day(s) without a bar between {window_start} and "
+                     f"{dates[-1]}: {_dates(missing)}{longest}")
+    tolerance = ctx.config.prices.first_day_tolerance
+    problems: list[str] = []
+
+    def load(con: Any) -> int:
+        written = merge(con, "prices_daily", bars.table, ["symbol", "trade_date"])
+        merge(con, "warehouse_meta", pa.table({
+            "key": [TOLERANCE_META_KEY], "value": [repr(float(tolerance))],
+            "updated_at": pa.array([now], type=pa.timestamp("us", tz="UTC")),
+        }), ["key"])
+        row = db.fetch_one(con, "SELECT min(trade_date) FROM prices_daily WHERE symbol = ?", [symbol])
+        problem = first_bar_problem(symbol, plan.listing_date, row[0] if row else None)
+        if problem:
+            problems.append(problem)
+        return written
+
+    written = ctx.write(run, load)
+    for p in problems:
+        run.warn(p)
+    log.info("%s: %d bar(s) in the window%s, %d row(s) inserted or changed", symbol, len(dates),
+             f" ({dates[0]} to {dates[-1]})" if dates else "", written)
