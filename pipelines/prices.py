@@ -31,7 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from hkipo.config import PricesConfig, Security
 from hkipo.errors import UserError
@@ -193,11 +193,14 @@ class Fetched:
 
 def retry_policy(cfg: PricesConfig, sleep: Callable[[float], None],
                  on_retry: Callable[[RetryCallState], None] | None = None) -> Retrying:
-    """Exponential back-off with jitter, bounded by [prices] max_attempts."""
+    """Exponential back-off with full jitter, bounded by [prices] max_attempts.
+
+    The n-th wait is uniform in [0, min(backoff_max, backoff_initial * 2**(n-1))]:
+    clients that were throttled together do not come back together.
+    """
     return Retrying(
         stop=stop_after_attempt(cfg.max_attempts),
-        wait=wait_exponential_jitter(initial=cfg.backoff_initial_seconds, max=cfg.backoff_max_seconds,
-                                     jitter=cfg.backoff_initial_seconds),
+        wait=wait_random_exponential(multiplier=cfg.backoff_initial_seconds, max=cfg.backoff_max_seconds),
         retry=retry_if_exception(is_retryable),
         sleep=sleep,
         before_sleep=on_retry,
