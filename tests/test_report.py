@@ -248,7 +248,7 @@ def test_full_report_shows_every_section_with_its_figures(full_html: str) -> Non
         assert text in html, text
     # conflicts with every value and its source
     conflicts = html[html.index('id="conflicts"'):html.index('id="figures"')]
-    assert "public_subscription_multiple" in conflicts and "1,209.00×" in conflicts and "at close of applications" in conflicts
+    assert "public subscription multiple" in conflicts and "1,209.00×" in conflicts and "at close of applications" in conflicts
     assert "HK$125.70" in conflicts and "HK$131.50" in conflicts
     # reconciled figures link to the announcement they came from, with the rule and the quote
     figures = html[html.index('id="figures"'):html.index('id="freshness"')]
@@ -414,3 +414,18 @@ def test_figures_read_with_their_units() -> None:
     assert fmt.safe_url("https://www1.hkexnews.hk/a.pdf") == "https://www1.hkexnews.hk/a.pdf"
     for bad in ("javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "//evil", "", None):
         assert fmt.safe_url(bad) is None, bad
+
+
+def test_coverage_chart_stays_readable_for_many_securities_and_long_spans() -> None:
+    from hkipo.report import charts
+    from hkipo.report.data import CoverageDay
+
+    days = [CoverageDay(f"{9000 + i:05d}", dt.date(2025, 1, 1) + dt.timedelta(days=d), 1 + i, i, 1, 0)
+            for i in range(9) for d in range(0, 300, 5)]  # SYNTHETIC: 9 securities over 300 days
+    chart = charts.coverage_chart(charts.Style(cjk=None), days, {})
+    assert chart is not None
+    assert chart.title == "News coverage per week"
+    assert "6 most covered" in chart.note and "3 more" in chart.note and "per week" in chart.note
+    # the most covered are drawn, the least covered left to the tables
+    assert "09008: " in chart.alt and "09000: " not in chart.alt
+    assert _colours(base64.b64decode(chart.uri.split(",", 1)[1])) > 50

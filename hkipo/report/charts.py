@@ -55,6 +55,7 @@ class Chart:
     uri: str
     width: int
     height: int
+    note: str = ""  # said under the chart: what it leaves out
 
 
 @functools.lru_cache(maxsize=1)
@@ -106,7 +107,8 @@ class Style:
         return f"{sec.hkex_code} {name}"
 
 
-def _render(style: Style, title: str, alt: str, draw: Callable[[Figure], None], size: tuple[float, float]) -> Chart:
+def _render(style: Style, title: str, alt: str, draw: Callable[[Figure], None], size: tuple[float, float],
+            note: str = "") -> Chart:
     with matplotlib.rc_context(style.rc()):
         fig = Figure(figsize=size, dpi=DPI, layout="constrained")
         FigureCanvasAgg(fig)
@@ -114,7 +116,7 @@ def _render(style: Style, title: str, alt: str, draw: Callable[[Figure], None], 
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, facecolor="white")
     uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-    return Chart(title=title, alt=alt, uri=uri, width=round(size[0] * DPI), height=round(size[1] * DPI))
+    return Chart(title=title, alt=alt, uri=uri, width=round(size[0] * DPI), height=round(size[1] * DPI), note=note)
 
 
 def _date_axis(ax: matplotlib.axes.Axes, label: str, first: dt.date, last: dt.date) -> None:
@@ -186,8 +188,10 @@ def price_chart(style: Style, sec: Security, bars: Sequence[Bar]) -> Chart | Non
             text = f"{last_d:%d %b %Y}: {fmt.hkd(last_c)}"
             if offer:
                 text += f" ({fmt.signed_pct(last_c / offer - 1)})"
-            ax.annotate(text, (last_d, last_c), xytext=(-8, 10), textcoords="offset points", ha="right",
-                        fontsize=9, bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#bbb"})
+            high_end = last_c > min(closes) + 0.6 * (max(closes) - min(closes))
+            ax.annotate(text, (last_d, last_c), xytext=(-8, -14 if high_end else 10), textcoords="offset points",
+                        ha="right", va="top" if high_end else "bottom", fontsize=9,
+                        bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#bbb"})
         top = max([*closes, offer or 0, first.high if first and first.high else 0])
         bottom = min([*closes, offer or top, first.low if first and first.low else top])
         pad = (top - bottom) * 0.12 or top * 0.1 or 1
@@ -314,45 +318,70 @@ def subscription_chart(style: Style, subs: Sequence[Subscription], secs: dict[st
         f"{s.hkex_code}: public {fmt.times(s.public_multiple)}, international {fmt.times(s.international_multiple)}, "
         f"one-lot success {fmt.pct(s.one_lot_success_rate)}, {fmt.count(s.valid_applications)} valid applications"
         for s in rows)
-    return _render(style, "Subscription across tracked IPOs", "Bar charts. " + alt, draw, (11.0, 1.5 + 0.95 * n))
+    return _render(style, "Subscription across tracked IPOs", "Bar charts. " + alt, draw, (11.0, 1.5 + (0.95 if n <= 6 else 0.6) * n))
+
+
+COVERAGE_PANELS = 6  # securities drawn, most-covered first; the rest are in the report's tables
+DAILY_SPAN_DAYS = 120  # longer spans are drawn per week, so bars stay readable (and cheap to draw)
+
+
+def _script_counts(d: CoverageDay) -> dict[str, int]:
+    return {"zh-Hans": d.articles_zh_hans, "zh-Hant": d.articles_zh_hant, "en": d.articles_en,
+            "other": d.articles_other}
 
 
 def coverage_chart(style: Style, days: Sequence[CoverageDay], secs: dict[str, Security]) -> Chart | None:
-    """Articles per Hong Kong day per security, stacked by script, the listing day marked."""
-    codes = sorted({d.hkex_code for d in days})
-    if not codes:
+    """Articles per Hong Kong day (or week, over long spans) per security, stacked by script."""
+    totals: dict[str, int] = {}
+    for d in days:
+        totals[d.hkex_code] = totals.get(d.hkex_code, 0) + d.articles
+    if not totals:
         return None
-    n = len(codes)
+    codes = sorted(sorted(totals), key=lambda c: -totals[c])[:COVERAGE_PANELS]
+    codes.sort()
+    first, last = min(d.day_hk for d in days), max(d.day_hk for d in days)
+    weekly = (last - first).days > DAILY_SPAN_DAYS
+    unit = "week" if weekly else "day"
+
+    def bucket(day: dt.date) -> dt.date:
+        return day - dt.timedelta(days=day.weekday()) if weekly else day
 
     def draw(fig: Figure) -> None:
-        axes = fig.subplots(n, 1, sharex=True, squeeze=False)[:, 0]
+        axes = fig.subplots(len(codes), 1, sharex=True, squeeze=False)[:, 0]
         legend: dict[str, object] = {}
         for ax, code in zip(axes, codes):
-            rows = [d for d in days if d.hkex_code == code]
-            x = [d.day_hk for d in rows]
-            bottom = [0] * len(rows)
+            counts: dict[dt.date, dict[str, int]] = {}
+            for d in days:
+                if d.hkex_code == code:
+                    slot = counts.setdefault(bucket(d.day_hk), dict.fromkeys(("zh-Hans", "zh-Hant", "en", "other"), 0))
+                    for k, v in _script_counts(d).items():
+                        slot[k] += v
+            x = sorted(counts)
+            bottom = [0] * len(x)
             for key, label, color in SCRIPTS:
-                vals = [{"zh-Hans": d.articles_zh_hans, "zh-Hant": d.articles_zh_hant, "en": d.articles_en,
-                         "other": d.articles_other}[key] for d in rows]
+                vals = [counts[b][key] for b in x]
                 if any(vals):
-                    ax.bar(x, vals, 0.8, bottom=bottom, color=color, label=label, zorder=3)
+                    ax.bar(x, vals, 5.6 if weekly else 0.8, bottom=bottom, align="edge" if weekly else "center",
+                           color=color, label=label, zorder=3)
                     bottom = [b + v for b, v in zip(bottom, vals)]
             sec = secs.get(code)
-            if sec and sec.listing_date and x and min(x) - dt.timedelta(days=3) <= sec.listing_date <= max(x):
+            if sec and sec.listing_date and first - dt.timedelta(days=3) <= sec.listing_date <= last:
                 ax.axvline(sec.listing_date, color="black", ls="--", lw=1.2, label="listing day", zorder=4)
-            total = sum(d.articles for d in rows)
-            ax.set_title(f"{style.label(sec, code)}: {total} article{'s' if total != 1 else ''}", loc="left",
-                         fontsize=11)
-            ax.set_ylabel("articles / day")
+            ax.set_title(f"{style.label(sec, code)}: {totals[code]} article{'s' if totals[code] != 1 else ''}",
+                         loc="left", fontsize=11)
+            ax.set_ylabel(f"articles / {unit}")
             ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
             ax.set_ylim(0, max(bottom + [1]) * 1.1)
             for h, label in zip(*ax.get_legend_handles_labels()):
                 legend.setdefault(label, h)
-        all_days = [d.day_hk for d in days]
-        _date_axis(axes[-1], "Hong Kong day of publication (HKT)", min(all_days), max(all_days))
-        fig.suptitle("News coverage per day, by script", x=0.01, ha="left", fontweight="bold", fontsize=12)
+        _date_axis(axes[-1], f"Hong Kong {unit} of publication (HKT{', weeks from Monday' if weekly else ''})",
+                   first, last + dt.timedelta(days=6 if weekly else 0))
+        fig.suptitle(f"News coverage per {unit}, by script", x=0.01, ha="left", fontweight="bold", fontsize=12)
         fig.legend(list(legend.values()), list(legend), loc="outside upper right", ncols=len(legend), fontsize=9)
 
-    alt = "Stacked bar charts of articles per day: " + "; ".join(
-        f"{c}: {sum(d.articles for d in days if d.hkex_code == c)} articles" for c in codes)
-    return _render(style, "News coverage per day", alt, draw, (11.0, 0.7 + 2.3 * n))
+    alt = f"Stacked bar charts of articles per {unit}: " + "; ".join(f"{c}: {totals[c]} articles" for c in codes)
+    more = len(totals) - len(codes)
+    note = f"The {len(codes)} most covered securities are drawn; {more} more are in the tables below." if more else ""
+    if weekly:
+        note = (note + " " if note else "") + f"Counted per week (Monday to Sunday): the coverage spans {(last - first).days} days."
+    return _render(style, f"News coverage per {unit}", alt, draw, (11.0, 0.7 + 2.3 * len(codes)), note)

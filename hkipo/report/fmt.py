@@ -74,6 +74,11 @@ def value(v: float | None, unit: str, value_text: str | None = None, metric: str
     return f"{v:,.4g} {unit}"
 
 
+def metric(name: str) -> str:
+    """`public_subscription_multiple` → `public subscription multiple`."""
+    return name.replace("_", " ")
+
+
 def hkt(t: dt.datetime | None) -> str:
     """A moment in Hong Kong time: 2026-01-09 16:10 HKT."""
     if t is None:

@@ -59,7 +59,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters.update(
         hkd=fmt.hkd, money=fmt.money, times=fmt.times, pct=fmt.pct, signed_pct=fmt.signed_pct,
-        count=fmt.count, hkt=fmt.hkt, day=fmt.day, safe_url=fmt.safe_url, value=fmt.value,
+        count=fmt.count, metric=fmt.metric, hkt=fmt.hkt, day=fmt.day, safe_url=fmt.safe_url, value=fmt.value,
     )
     return env
 
