@@ -19,6 +19,7 @@ import base64
 import ipaddress
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -27,14 +28,21 @@ from typing import Any
 
 import pytest
 
+from helpers import CASSETTES, run_hkipo
 from test_report import build_warehouse
 
 CHROMIUM = shutil.which("chromium")
-pytestmark = [
+needs_chromium = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (`apt-get install chromium`; "
                                                 ".ci/run installs it)"),
 ]
+
+
+def browser_test(fn):  # noqa: ANN001, ANN201
+    for mark in reversed(needs_chromium):
+        fn = mark(fn)
+    return pytest.mark.slow(fn)
 WIDTH = 1280
 
 
@@ -240,7 +248,7 @@ def _screen_colours(screenshot: Path, box: dict[str, float]) -> int:
         return len(crop.getcolors(maxcolors=1 << 20) or [])
 
 
-@pytest.mark.slow
+@browser_test
 def test_report_renders_in_chromium_with_every_chart_drawn_and_no_network(tmp_path: Path, hkipo_cli) -> None:  # noqa: ANN001
     db_path = build_warehouse(tmp_path / "wh.duckdb")
     res = hkipo_cli("report", "--out", str(tmp_path / "report"), "--db", str(db_path))
@@ -271,7 +279,7 @@ def test_report_renders_in_chromium_with_every_chart_drawn_and_no_network(tmp_pa
     assert not left, f"traffic left the machine (Chromium net-log): {left[:10]}"
 
 
-@pytest.mark.slow
+@browser_test
 def test_the_browser_checks_catch_a_page_that_reaches_out(tmp_path: Path) -> None:
     """The control: a page with one remote image (and no CSP) is caught, and still nothing leaves."""
     page = tmp_path / "leaky.html"
@@ -283,4 +291,56 @@ def test_the_browser_checks_catch_a_page_that_reaches_out(tmp_path: Path) -> Non
     assert [i["naturalWidth"] for i in seen["images"]] == [0]
     left, tried = _netlog_traffic(seen["netlog"])
     assert "http://images.example.invalid/pixel.png" in tried
+    assert not left, left
+
+
+BUNDLED = {job: CASSETTES / f"{job}.yaml" for job in ("prices", "hkex", "news")}
+
+
+@pytest.fixture(scope="module")
+def bundled_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """What the README demo does: replay the bundled cassettes, then write the report."""
+    if not BUNDLED["prices"].is_file():
+        pytest.skip("no bundled cassettes/prices.yaml yet")
+    tmp = tmp_path_factory.mktemp("bundled")
+    jobs = [job for job, path in BUNDLED.items() if path.is_file()]
+    db_path = tmp / "demo.duckdb"
+    res = run_hkipo("refresh", "--only", ",".join(jobs), "--cassette-dir", str(CASSETTES), "--db", str(db_path),
+                    cwd=tmp, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    res = run_hkipo("report", "--out", str(tmp / "report"), "--db", str(db_path), cwd=tmp)
+    assert res.returncode == 0, res.stderr
+    return Path(res.stdout.strip()), jobs
+
+
+@pytest.mark.slow
+def test_report_from_the_bundled_cassettes_offline(bundled_report: tuple[Path, list[str]]) -> None:
+    html_path, jobs = bundled_report
+    html = html_path.read_text(encoding="utf-8")
+    # prices.yaml: both IPOs' first days from the listing-day bars (REAL figures in the cassette)
+    for text in ("HK$235.40", "HK$345.00", "+109.09%", "HK$120.00", "HK$131.50", "+13.17%"):
+        assert text in html, text
+    charts = re.findall(r'data-chart="([^"]+)"', html)
+    for name in ("00100 MiniMax", "02513 Knowledge Atlas Technology (Zhipu)"):
+        assert any(c.startswith(name) and "price since listing" in c for c in charts), (name, charts)
+        assert any(c.startswith(name) and "first day vs offer" in c for c in charts), (name, charts)
+    if "hkex" in jobs:  # the allotment announcements: subscription figures and their sources
+        assert "Subscription across tracked IPOs" in charts and "1,837.17×" in html and "hkexnews.hk" in html
+    if "news" in jobs:
+        assert any(c.startswith("News coverage per") for c in charts)
+    assert "demo data replayed from recorded cassettes" in html
+
+
+@browser_test
+def test_report_from_the_bundled_cassettes_in_chromium(bundled_report: tuple[Path, list[str]],
+                                                       tmp_path: Path) -> None:
+    html_path, _jobs = bundled_report
+    n_charts = len(re.findall(r"data-chart=", html_path.read_text(encoding="utf-8")))
+    seen = render_in_browser(html_path, tmp_path / "browser")
+    assert len(seen["images"]) == n_charts >= 4
+    for img in seen["images"]:
+        assert img["complete"] and img["naturalWidth"] > 0 and img["colours"] > 20, img["chart"]
+        assert _screen_colours(seen["screenshot"], img) > 20, img["chart"]
+    assert not [u for u in seen["requests"] + seen["resources"] if _external(u)]
+    left, _tried = _netlog_traffic(seen["netlog"])
     assert not left, left
