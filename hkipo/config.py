@@ -204,7 +204,7 @@ class PolitenessConfig(_Section):
     concurrent_requests: int = Field(default=8, ge=1)
     autothrottle_target_concurrency: float = Field(default=1.0, gt=0)
     autothrottle_max_delay_seconds: float = Field(default=30.0, gt=0)
-    crawl_timeout_seconds: float = Field(default=900, ge=0)  # 0 = no limit
+    crawl_timeout_seconds: float = Field(default=540, ge=0)  # 0 = no limit
 
 
 class LoggingConfig(_Section):

@@ -43,6 +43,7 @@ def run_crawl(spider: str | type[Spider], ctx: JobContext, run: RunRecord, **spi
     # hkipo configured logging already; Scrapy logs through it.
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     process = CrawlerProcess(settings)
+    _quiet_scrapy()  # after CrawlerProcess, whose logging set-up resets Scrapy's levels
     crawler = process.create_crawler(spider)
     # Set on the crawler's own settings, after Scrapy copied them: these are
     # shared objects (the run counts rows), and settings copies are deep.
@@ -71,7 +72,8 @@ def _quiet_scrapy() -> None:
     """Scrapy's INFO lines (settings, stats dump) only when hkipo logs at DEBUG."""
     root = logging.getLogger()
     level = logging.INFO if root.getEffectiveLevel() <= logging.DEBUG else logging.WARNING
-    for name in ("scrapy", "twisted", "py.warnings"):
+    # Children keep their own level when CrawlerProcess re-configures "scrapy" (it logs versions on start).
+    for name in ("scrapy", "scrapy.utils.log", "scrapy.crawler", "twisted", "py.warnings"):
         logging.getLogger(name).setLevel(level)
     for name in ("trafilatura", "htmldate", "charset_normalizer"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -53,7 +53,7 @@ RETRY_TIMES = 3
 # 429 (rate limited) and the usual transient 5xx/gateway codes.
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 # Stop a crawl that runs longer than this (seconds); a job has its own kill time-out above it.
-CLOSESPIDER_TIMEOUT = 900
+CLOSESPIDER_TIMEOUT = 540
 
 # --- fixed -----------------------------------------------------------------
 # Stateless requests: cassettes scrub cookies, so neither live nor replayed

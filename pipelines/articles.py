@@ -1,0 +1,305 @@
+"""Articles into the warehouse: tagging, de-duplication and claims, one transaction per batch.
+
+Table contracts (what each load does and why):
+
+- `articles` — merge on `article_id`. One row per story. A new story's id is
+  a hash of its first fingerprint and its `canonical_url` is the copy stored
+  first (in a batch, the earliest published). Only a re-fetch of that same
+  page updates the row (an edited article); a syndicated copy never
+  overwrites it, so copies cannot make the row flip between versions.
+- `article_urls` — merge on `url`, first write wins. Every canonical URL that
+  led to a story: aggregator links, redirect hops, each syndicated copy.
+- `article_mentions` — synced per article written: the securities the story
+  is about (`pipelines.mentions.tag_article`), and how each was matched.
+- `claims` — synced per article written (`pipelines.claims.write_claims`),
+  in the same transaction.
+
+A page is the same story as a stored one when a URL that led to it is
+already in `article_urls`, or when its fingerprint is a near duplicate
+(pipelines/dedupe.py). Pages too short to be articles, and pages about no
+watchlist security, are counted and not stored. Unchanged rows are not
+touched, so a re-crawl of the same pages writes 0 rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from hkipo.config import Security
+from pipelines.claims import EXTRACTOR_VERSION as CLAIMS_EXTRACTOR_VERSION
+from pipelines.claims import Claim, extract_claims, write_claims
+from pipelines.dedupe import (
+    BANDS,
+    DUPLICATE_SIMILARITY,
+    FINGERPRINT_LENGTH,
+    ROWS_PER_BAND,
+    HEX_PER_HASH,
+    article_id,
+    bands,
+    fingerprint,
+    similarity,
+)
+from pipelines.mentions import ArticleMention, tag_article
+from spiders.items import ArticleItem
+from spiders.pages.article import EXTRACTOR_VERSION
+from warehouse.load import merge, sync_scope
+
+log = logging.getLogger(__name__)
+
+UTC_TS = pa.timestamp("us", tz="UTC")
+ARTICLES = pa.schema([
+    ("article_id", pa.string()), ("canonical_url", pa.string()), ("title", pa.string()), ("site", pa.string()),
+    ("published_at", UTC_TS), ("language", pa.string()), ("script", pa.string()), ("text", pa.string()),
+    ("fingerprint", pa.string()), ("extractor_version", pa.string()), ("fetched_at", UTC_TS),
+])
+ARTICLE_URLS = pa.schema([
+    ("url", pa.string()), ("article_id", pa.string()), ("site", pa.string()), ("via_feed", pa.string()),
+    ("first_seen_at", UTC_TS),
+])
+MENTIONS = pa.schema([
+    ("article_id", pa.string()), ("hkex_code", pa.string()), ("methods", pa.list_(pa.string())),
+    ("mentions", pa.int32()), ("in_title", pa.bool_()), ("score", pa.float64()),
+])
+_LATEST = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An article page with everything computed that needs no database."""
+
+    item: ArticleItem
+    fingerprint: str
+    mentions: tuple[ArticleMention, ...]
+    claims: tuple[Claim, ...]
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        return self.item.seen_urls
+
+
+@dataclass
+class BatchResult:
+    rows: int = 0
+    new: int = 0  # stories stored for the first time
+    refreshed: int = 0  # stories re-fetched from their own page
+    copies: int = 0  # pages recorded as another URL of a stored story
+    skipped: Counter = field(default_factory=Counter)  # reason -> pages not stored
+
+
+def prepare(item: ArticleItem, securities: Sequence[Security], *, min_text_chars: int) -> Prepared | str:
+    """Tag, fingerprint and extract claims; or the reason the page is not stored."""
+    a = item.article
+    if len(a.text) < min_text_chars:
+        return "too little text to be an article"
+    mentions = tag_article(a.title, a.text, securities)
+    if not mentions:
+        return "not about any watchlist security"
+    codes = {m.hkex_code for m in mentions}
+    about = [s for s in securities if s.code in codes]
+    claims = extract_claims(a.text, about, published_at=a.published_at)
+    return Prepared(item, fingerprint(a.text), tuple(mentions), tuple(claims))
+
+
+def known_article_urls(ctx) -> set[str]:  # noqa: ANN001 - hkipo.jobs.JobContext
+    """Every URL already recorded as leading to a stored story (the spider skips them)."""
+    from warehouse import db
+
+    with db.reader(ctx.db_path, lock_timeout=ctx.config.database.lock_timeout_seconds) as con:
+        return {r[0] for r in con.execute("SELECT url FROM article_urls").fetchall()}
+
+
+def _group(batch: Sequence[Prepared]) -> list[list[Prepared]]:
+    """Copies within a batch, earliest published first (the group's representative)."""
+    ordered = sorted(batch, key=lambda p: (p.item.article.published_at or _LATEST, p.item.article.url))
+    groups: list[list[Prepared]] = []
+    for p in ordered:
+        for g in groups:
+            if set(p.urls) & {u for q in g for u in q.urls} or \
+                    similarity(p.fingerprint, g[0].fingerprint) >= DUPLICATE_SIMILARITY:
+                g.append(p)
+                break
+        else:
+            groups.append([p])
+    return groups
+
+
+def _stored_near_duplicates(con: duckdb.DuckDBPyConnection, wanted: dict[int, str]) -> dict[int, str]:
+    """For each fingerprint, the stored story it nearly duplicates (LSH bands, then the estimate)."""
+    if not wanted:
+        return {}
+    keys, band_no, band_hash = [], [], []
+    for key, fp in wanted.items():
+        for b, h in enumerate(bands(fp)):
+            keys.append(key)
+            band_no.append(b)
+            band_hash.append(h)
+    probe = pa.table({"k": pa.array(keys, pa.int32()), "band": pa.array(band_no, pa.int32()),
+                      "band_hash": pa.array(band_hash, pa.string())})
+    width = ROWS_PER_BAND * HEX_PER_HASH
+    con.register("_fingerprint_probe", probe)
+    try:
+        rows = con.execute(
+            f"""
+            WITH stored AS (
+                SELECT a.article_id, a.fingerprint, b.band::INTEGER AS band,
+                       substr(a.fingerprint, b.band * {width} + 1, {width}) AS band_hash
+                FROM articles a CROSS JOIN range({BANDS}) AS b(band)
+                WHERE length(a.fingerprint) = {FINGERPRINT_LENGTH}
+            )
+            SELECT DISTINCT p.k, s.article_id, s.fingerprint
+            FROM stored s JOIN _fingerprint_probe p ON s.band = p.band AND s.band_hash = p.band_hash
+            """
+        ).fetchall()
+    finally:
+        con.unregister("_fingerprint_probe")
+    best: dict[int, tuple[float, str]] = {}
+    for key, aid, fp in rows:
+        score = similarity(wanted[key], fp)
+        if score >= DUPLICATE_SIMILARITY and (key not in best or (score, aid) > best[key]):
+            best[key] = (score, aid)
+    return {key: aid for key, (_, aid) in best.items()}
+
+
+def _article_row(aid: str, p: Prepared) -> dict:
+    a = p.item.article
+    return {"article_id": aid, "canonical_url": a.url, "title": a.title, "site": a.site,
+            "published_at": a.published_at, "language": a.language, "script": a.script, "text": a.text,
+            "fingerprint": p.fingerprint, "extractor_version": EXTRACTOR_VERSION, "fetched_at": p.item.fetched_at}
+
+
+def _table(rows: Iterable[dict], schema: pa.Schema) -> pa.Table:
+    rows = list(rows)
+    return pa.table({f.name: pa.array([r[f.name] for r in rows], type=f.type) for f in schema}, schema=schema)
+
+
+def store_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared]) -> BatchResult:
+    """Write one batch (call inside a transaction); unchanged rows are left alone."""
+    result = BatchResult()
+    if not batch:
+        return result
+    groups = _group(batch)
+    all_urls = sorted({u for p in batch for u in p.urls})
+    by_url = dict(con.execute(
+        "SELECT url, article_id FROM article_urls WHERE url IN (SELECT unnest(?::VARCHAR[]))", [all_urls]
+    ).fetchall())
+    ids: list[str | None] = [next((by_url[u] for p in g for u in p.urls if u in by_url), None) for g in groups]
+    near = _stored_near_duplicates(con, {i: g[0].fingerprint for i, g in enumerate(groups) if ids[i] is None})
+    ids = [aid or near.get(i) for i, aid in enumerate(ids)]
+    existing = [aid for aid in ids if aid]
+    canonical = dict(con.execute(
+        "SELECT article_id, canonical_url FROM articles WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
+        [existing]).fetchall()) if existing else {}
+
+    written: dict[str, Prepared] = {}
+    url_rows: list[dict] = []
+    for g, aid in zip(groups, ids, strict=True):
+        if aid is None or aid not in canonical:
+            aid = article_id(g[0].fingerprint)
+            written[aid] = g[0]
+            result.new += 1
+            result.copies += len(g) - 1
+        else:
+            own = next((p for p in g if canonical[aid] in p.urls), None)
+            if own is not None:
+                written[aid] = own
+                result.refreshed += 1
+            result.copies += len(g) - (own is not None)
+        for p in g:
+            for url in p.urls:
+                url_rows.append({"url": url, "article_id": aid, "site": p.item.article.site,
+                                 "via_feed": p.item.via_feed, "first_seen_at": p.item.fetched_at})
+
+    n = merge(con, "articles", _table((_article_row(aid, p) for aid, p in written.items()), ARTICLES),
+              ["article_id"])
+    n += merge(con, "article_urls", _table(url_rows, ARTICLE_URLS), ["url"], update=False)
+    if written:
+        mention_rows = [{"article_id": aid, "hkex_code": m.hkex_code, "methods": list(m.methods),
+                         "mentions": m.mentions, "in_title": m.in_title, "score": m.score}
+                        for aid, p in written.items() for m in p.mentions]
+        n += sync_scope(con, "article_mentions", _table(mention_rows, MENTIONS), ["article_id", "hkex_code"],
+                        scope_sql="article_id IN (SELECT unnest(?::VARCHAR[]))", params=[sorted(written)])
+        for aid, p in sorted(written.items()):
+            n += write_claims(con, p.claims, source_kind="article", source_id=aid, source_url=p.item.article.url,
+                              extractor_version=CLAIMS_EXTRACTOR_VERSION)
+    result.rows = n
+    return result
+
+
+def load_articles(ctx, run, items: Sequence[ArticleItem], securities: Sequence[Security]) -> BatchResult:  # noqa: ANN001
+    """Prepare a batch outside the database, then store it in one transaction (`ctx.write`)."""
+    prepared: list[Prepared] = []
+    skipped: Counter = Counter()
+    for item in items:
+        out = prepare(item, securities, min_text_chars=ctx.config.news.min_text_chars)
+        if isinstance(out, str):
+            skipped[out] += 1
+            log.debug("not stored (%s): %s", out, item.article.fetched_url)
+        else:
+            prepared.append(out)
+    holder: list[BatchResult] = []
+
+    def write(con: duckdb.DuckDBPyConnection) -> int:
+        holder.append(store_batch(con, prepared))
+        return holder[0].rows
+
+    if prepared:
+        ctx.write(run, write)
+    result = holder[0] if holder else BatchResult()
+    result.skipped = skipped
+    log.info("articles: %d pages -> %d new, %d re-fetched, %d copies of stored stories, %d not stored%s; %d rows",
+             len(items), result.new, result.refreshed, result.copies, sum(skipped.values()),
+             f" ({dict(skipped)})" if skipped else "", result.rows)
+    return result
+
+
+class ArticlePipeline:
+    """Scrapy item pipeline: batches of `[news] batch_size` articles, and the rest at close."""
+
+    def __init__(self, crawler) -> None:  # noqa: ANN001 - scrapy.crawler.Crawler
+        self.crawler = crawler
+        self.pending: list[ArticleItem] = []
+
+    @classmethod
+    def from_crawler(cls, crawler) -> ArticlePipeline:  # noqa: ANN001
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        from spiders.context import crawl_context
+
+        self.ctx, self.run = crawl_context(self.crawler)
+        self.securities = self.ctx.securities()
+        self.batch_size = self.ctx.config.news.batch_size
+
+    def process_item(self, item: object) -> object:
+        if isinstance(item, ArticleItem):
+            self.pending.append(item)
+            if len(self.pending) >= self.batch_size:
+                self._flush()
+        return item
+
+    def close_spider(self) -> None:
+        n = len(self.pending)
+        try:
+            self._flush()
+        except Exception as e:  # Scrapy only logs errors raised here; the run must say so
+            log.exception("storing the last batch of articles failed")
+            self.run.fail(f"storing {n} articles failed (rolled back): {type(e).__name__}: {e}")
+
+    def _flush(self) -> None:
+        items, self.pending = self.pending, []
+        if not items:
+            return
+        result = load_articles(self.ctx, self.run, items, self.securities)
+        stats = self.crawler.stats
+        for key, value in (("new", result.new), ("refreshed", result.refreshed), ("copies", result.copies),
+                           ("rows", result.rows)):
+            stats.inc_value(f"news/articles_{key}", value)
+        for reason, count in result.skipped.items():
+            stats.inc_value(f"news/not_stored/{reason}", count)

@@ -1,0 +1,131 @@
+"""When two URLs or two pages are the same story: canonical URLs and content fingerprints.
+
+URLs: tracking parameters go (utm_*, spm, from, fbclid, ...), the query is
+sorted, the fragment and default ports dropped (`canonical_url`).
+
+Pages: syndicated copies carry the same story under different boilerplate,
+sometimes converted to the other Chinese script. The fingerprint is a MinHash
+of 5-character shingles of the folded main text (Traditional→Simplified,
+half-width, lower case, letters and digits only), so script, punctuation and
+spacing do not matter and a changed paragraph only moves a few of its 32
+values. Two texts are the same story when their estimated Jaccard similarity
+is at least DUPLICATE_SIMILARITY. Related but different articles about one IPO
+share figures and names, yet few 5-character shingles: they score far lower.
+
+The fingerprint is 32 hex words (256 characters); 16 bands of 2 words each
+let the warehouse find candidates with an equality join (LSH) instead of
+comparing a new article with every stored one (pipelines/articles.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+
+from pipelines.textnorm import fold
+
+# Query parameters that only say who sent the reader; they never change the page.
+TRACKING_PARAMS = frozenset({
+    "spm", "from", "fromsource", "from_source", "source", "src", "ref", "ref_src", "referrer", "share",
+    "share_from", "share_token", "sharetoken", "scene", "isappinstalled", "fbclid", "gclid", "dclid",
+    "msclkid", "igshid", "mc_cid", "mc_eid", "cmpid", "oc", "ocid", "ito", "wt.mc_id", "_ga", "xtor",
+    "smid", "s_cid", "tt_from", "sessionid",
+})
+TRACKING_PREFIXES = ("utm_", "pk_", "hmsr", "ns_", "__")
+
+SHINGLE = 5
+NUM_HASHES = 32
+BANDS = 16
+ROWS_PER_BAND = NUM_HASHES // BANDS
+HEX_PER_HASH = 8
+FINGERPRINT_LENGTH = NUM_HASHES * HEX_PER_HASH
+DUPLICATE_SIMILARITY = 0.5
+
+_MERSENNE = np.uint64((1 << 61) - 1)
+_KEEP = re.compile(r"[0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def canonical_url(url: str) -> str:
+    """The URL without tracking parameters, fragment or default port; query sorted; host lower case."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    query = sorted(
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    )
+    return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
+
+
+def registered_domain(host: str) -> str:
+    """Good enough for "same site": the last two labels, three under a two-letter ccTLD's com/net/org/edu/gov."""
+    labels = [p for p in host.lower().split(".") if p]
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in {"com", "net", "org", "edu", "gov", "co", "ac"}:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def normalized_text(text: str) -> str:
+    """Folded letters and digits only: what a fingerprint sees."""
+    return "".join(_KEEP.findall(fold(text)))
+
+
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    # Fixed, documented coefficients: fingerprints must not change between runs or versions.
+    a, b = [], []
+    for i in range(NUM_HASHES):
+        digest = hashlib.blake2b(f"hkipo-minhash-{i}".encode(), digest_size=16).digest()
+        x, y = struct.unpack("<QQ", digest)
+        a.append((x % ((1 << 32) - 1)) + 1)
+        b.append(y % ((1 << 32) - 1))
+    return np.array(a, dtype=np.uint64), np.array(b, dtype=np.uint64)
+
+
+_A, _B = _permutations()
+
+
+def shingle_hashes(text: str) -> np.ndarray:
+    """32-bit hashes of the distinct 5-character shingles of the normalized text."""
+    s = normalized_text(text)
+    if not s:
+        return np.zeros(0, dtype=np.uint64)
+    grams = {s[i:i + SHINGLE] for i in range(max(1, len(s) - SHINGLE + 1))}
+    values = [int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "little") for g in grams]
+    return np.array(values, dtype=np.uint64)
+
+
+def fingerprint(text: str) -> str:
+    """MinHash signature of the text as 256 hex characters (32 words of 8)."""
+    h = shingle_hashes(text)
+    if h.size == 0:
+        return "f" * FINGERPRINT_LENGTH
+    # (a*h + b) mod p with a, h < 2^32: no uint64 overflow before the modulo.
+    mins = ((_A[:, None] * h[None, :] + _B[:, None]) % _MERSENNE).min(axis=1) & np.uint64(0xFFFFFFFF)
+    return "".join(f"{int(v):08x}" for v in mins)
+
+
+def similarity(fp_a: str, fp_b: str) -> float:
+    """Estimated Jaccard similarity of the two texts' shingle sets."""
+    if len(fp_a) != FINGERPRINT_LENGTH or len(fp_b) != FINGERPRINT_LENGTH:
+        return 0.0
+    same = sum(fp_a[i:i + HEX_PER_HASH] == fp_b[i:i + HEX_PER_HASH]
+               for i in range(0, FINGERPRINT_LENGTH, HEX_PER_HASH))
+    return same / NUM_HASHES
+
+
+def bands(fp: str) -> list[str]:
+    """The LSH bands of a fingerprint (texts sharing any band are candidates)."""
+    width = ROWS_PER_BAND * HEX_PER_HASH
+    return [fp[i * width:(i + 1) * width] for i in range(BANDS)]
+
+
+def article_id(fp: str) -> str:
+    """A story's id: a hash of the fingerprint it was first stored with (stable afterwards)."""
+    return hashlib.sha256(fp.encode("ascii")).hexdigest()[:24]
