@@ -69,6 +69,7 @@ COUNT_NOUNS = (
 )
 _CN_COUNT_WORDS = ("名", "人", "户", "戶", "位", "家", "份", "个", "個", "宗")
 
+# Units follow their number on the same line: in PDF text the next line is another table cell.
 # Width folding that keeps length: full-width ASCII (U+FF01..FF5E) to ASCII, except the comma.
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if cp != 0xFF0C}
 _WIDTH[0x3000] = 0x20  # ideographic space
@@ -109,27 +110,27 @@ _CUR = rf"(?P<cur>{_alts(list(_CURRENCY_PREFIX))})"
 _CN_MULT = _alts([k for k in MULTIPLIERS if not k.isascii()])
 _EN_MULT = _alts([k for k in MULTIPLIERS if k.isascii()])
 _PATTERN = re.compile(
-    rf"(?:(?<![a-z]){_QUAL}\s*)?"
-    rf"(?:(?P<pre_per>每股|每\s*[hH]\s*股)\s*)?"
-    rf"(?:{_CUR}\s*)?"
+    rf"(?:(?<![a-z]){_QUAL}[ \t]*)?"
+    rf"(?:(?P<pre_per>每股|每[ \t]*[hH][ \t]*股)[ \t]*)?"
+    rf"(?:{_CUR}[ \t]*)?"
     rf"{_NUM}"
-    rf"(?P<more>\s*(?:多|余|餘))?"
-    rf"(?:\s*(?P<mult>{_CN_MULT})|\s?(?P<emult>{_EN_MULT})(?![a-z]))?"
-    rf"(?P<plus>\s*\+)?",
+    rf"(?P<more>[ \t]*(?:多|余|餘))?"
+    rf"(?:[ \t]*(?P<mult>{_CN_MULT})|[ \t]?(?P<emult>{_EN_MULT})(?![a-z]))?"
+    rf"(?P<plus>[ \t]*\+)?",
     re.IGNORECASE,
 )
-_SUFFIX_CUR = re.compile(rf"\s*(?P<scur>{_alts(list(_CURRENCY_SUFFIX))})", re.IGNORECASE)
-_PER_SHARE = re.compile(r"\s*(?:/\s*[hH]?\s*股|每\s*[hH]?\s*股|per\s+(?:h\s+|offer\s+)?share|a\s+share|each)(?![a-z])",
+_SUFFIX_CUR = re.compile(rf"[ \t]*(?P<scur>{_alts(list(_CURRENCY_SUFFIX))})", re.IGNORECASE)
+_PER_SHARE = re.compile(r"[ \t]*(?:/[ \t]*[hH]?[ \t]*股|每\s*[hH]?\s*股|per\s+(?:h\s+|offer\s+)?share|a\s+share|each)(?![a-z])",
                         re.IGNORECASE)
-_TIMES = re.compile(r"(?:\s*(?:倍)|x(?![a-z0-9])|\s*(?:times|-fold|fold)(?![a-z]))", re.IGNORECASE)
-_PERCENT = re.compile(r"\s*(?:%|percent(?![a-z])|per\s+cent(?![a-z])|pct(?![a-z]))", re.IGNORECASE)
+_TIMES = re.compile(r"(?:[ \t]*(?:倍)|x(?![a-z0-9])|[ \t]*(?:times|-fold|fold)(?![a-z]))", re.IGNORECASE)
+_PERCENT = re.compile(r"[ \t]*(?:%|percent(?![a-z])|per\s+cent(?![a-z])|pct(?![a-z]))", re.IGNORECASE)
 _SHARES = re.compile(
-    r"\s*(?:[hH]\s*股(?:股份)?|股股份|股(?![东東价價票权權市本息利民])|(?:new\s+|offer\s+|h\s+|ordinary\s+)?shares?(?![a-z]))",
+    r"[ \t]*(?:[hH][ \t]*股(?:股份)?|股[ \t]*[hH][ \t]*股|股股份|股(?![东東价價票权權市本息利民])|(?:new\s+|offer\s+|h\s+|ordinary\s+)?shares?(?![a-z]))",
     re.IGNORECASE,
 )
-_CN_COUNT = re.compile(rf"\s*(?P<cw>{_alts(list(_CN_COUNT_WORDS))})")
-_EN_COUNT = re.compile(rf"\s*(?P<noun>{_alts(list(COUNT_NOUNS))})(?![a-z])", re.IGNORECASE)
-_APPROX_AFTER = re.compile(r"\s*(?:左右|上下|or so)", re.IGNORECASE)
+_CN_COUNT = re.compile(rf"[ \t]*(?P<cw>{_alts(list(_CN_COUNT_WORDS))})")
+_EN_COUNT = re.compile(rf"[ \t]*(?P<noun>{_alts(list(COUNT_NOUNS))})(?![a-z])", re.IGNORECASE)
+_APPROX_AFTER = re.compile(r"[ \t]*(?:左右|上下|or so)", re.IGNORECASE)
 _RANGE_SEP = re.compile(r"\s*(?:至|到|-|–|—|~|to)\s*$", re.IGNORECASE)
 
 
@@ -144,7 +145,7 @@ def _code_like(norm: str, start: int, end: int, num: str) -> bool:
     """Stock codes (0100.HK, 002747.SZ), model names (M2, Hailuo-02), dates parts."""
     before = norm[max(0, start - 2):start]
     after = norm[end:end + 3].lower()
-    if re.search(r"[A-Za-z]$", before) or re.search(r"[A-Za-z]-$", before):
+    if re.search(r"[A-Za-z]\Z", before) or re.search(r"[A-Za-z]-\Z", before):
         return True
     if after.startswith((".hk", ".sz", ".sh", ".ss")):
         return True
