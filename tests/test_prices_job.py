@@ -276,3 +276,15 @@ def test_record_mode_goes_live_too_and_is_caught(tmp_path):
     assert r.returncode == 1 and "failed" in r.stdout
     assert guard_log.read_text(encoding="utf-8").count("curl_cffi request") >= 1
     assert out.is_file()  # the (empty) recording is still written
+
+
+def test_without_a_listing_date_the_full_history_is_fetched_and_the_run_says_so(config_file, tmp_db):
+    text = config_file.read_text(encoding="utf-8").replace("listing_date = 2026-01-09\n", "", 1)
+    config_file.write_text(text, encoding="utf-8")
+    config = load_config(config_file)
+    assert config.security("00100").listing_date is None
+    run = run_prices(config, tmp_db, MAIN, codes=("00100",))
+    assert run.status == "ok" and run.rows_written == len(hkex_trading_days(D(2026, 1, 9), D(2026, 4, 15)))
+    assert run.warnings == ["0100.HK: listing date unknown (not in config or reconciled facts); fetched Yahoo's full "
+                            "history and cannot check the first bar"]
+    assert first_day(tmp_db)["00100"]["price_data_note"] == "listing date unknown: no bar can be picked as the first day"

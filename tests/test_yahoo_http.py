@@ -26,6 +26,9 @@ from pipelines.yahoo_http import (
     open_transport,
 )
 
+# yfinance's own pandas-3 deprecation, when these tests call history() directly.
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
+
 CHART = "https://query2.finance.yahoo.com/v8/finance/chart/0100.HK"
 YF_PARAMS = {"period1": 1767888000, "period2": 1776243600, "interval": "1d", "includePrePost": False,
              "events": "div,splits,capitalGains", "crumb": "abc"}
