@@ -26,7 +26,10 @@ from pipelines.yahoo_http import (
     open_transport,
 )
 
-# yfinance's own pandas-3 deprecation, when these tests call history() directly.
+# yfinance's own pandas-3 deprecation, when these tests call history() directly. yfinance
+# installs a filter of its own when first imported: import it first so this one wins.
+import yfinance  # noqa: E402, F401
+
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
 
 CHART = "https://query2.finance.yahoo.com/v8/finance/chart/0100.HK"
