@@ -397,6 +397,8 @@ def run_prices_job(ctx: Any, run: Any) -> None:
     others still load. A cassette miss stops the whole run (exit 3).
     """
     cfg: PricesConfig = ctx.config.prices
+    if ctx.since is not None and ctx.since > hk_today():
+        raise UserError(f"--since {ctx.since} is in the future (today in Hong Kong is {hk_today()})")
     securities = ctx.securities()
     lock_timeout = ctx.config.database.lock_timeout_seconds
     with db.reader(ctx.db_path, lock_timeout=lock_timeout) as con:

@@ -288,3 +288,10 @@ def test_without_a_listing_date_the_full_history_is_fetched_and_the_run_says_so(
     assert run.warnings == ["0100.HK: listing date unknown (not in config or reconciled facts); fetched Yahoo's full "
                             "history and cannot check the first bar"]
     assert first_day(tmp_db)["00100"]["price_data_note"] == "listing date unknown: no bar can be picked as the first day"
+
+
+def test_since_in_the_future_is_a_user_error(tmp_path):
+    r = run_hkipo("job", "prices", "--cassette", str(MAIN), "--since", "2099-01-01", "--db", str(tmp_path / "w.duckdb"),
+                  cwd=tmp_path)
+    assert r.returncode == 2
+    assert "--since 2099-01-01 is in the future" in r.stderr and "Traceback" not in r.stderr
