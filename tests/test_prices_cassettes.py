@@ -47,8 +47,8 @@ def test_failure_cassettes_hold_every_default_attempt():
 
 
 @pytest.mark.parametrize("cassette", ALL, ids=lambda p: p.name)
-def test_yfinance_asks_exactly_what_the_cassette_holds_in_that_order(cassette: Path):
-    config = load_config(None)
+def test_yfinance_asks_exactly_what_the_cassette_holds_in_that_order(cassette: Path, config_file: Path):
+    config = load_config(config_file)  # the packaged defaults, whatever ./hkipo.toml says
     plans = plan_fetches({}, config.watchlist, overlap_days=7)
     with open_transport(cassette=cassette) as t:
         for plan in plans:
