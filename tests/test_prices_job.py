@@ -295,3 +295,20 @@ def test_since_in_the_future_is_a_user_error(tmp_path):
                   cwd=tmp_path)
     assert r.returncode == 2
     assert "--since 2099-01-01 is in the future" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_record_mode_end_to_end_writes_a_cassette_that_replays_to_the_same_bars(config, tmp_path, monkeypatch):
+    """`hkipo record prices` with curl_cffi answered by a fake Yahoo (no network), then replay the result."""
+    from test_yahoo_http import fake_yahoo
+
+    fake_yahoo(monkeypatch, MAIN)
+    live_db, replay_db, out = tmp_path / "live.duckdb", tmp_path / "replay.duckdb", tmp_path / "rec" / "prices.yaml"
+    recorded = run_job("prices", JobContext(config=config, db_path=live_db, record=out))
+    assert recorded.status == "ok" and recorded.source.startswith("live (recording to")
+    assert "s3cr3t" not in out.read_text(encoding="utf-8")
+    monkeypatch.undo()  # replay must not need the fake
+    replayed = run_prices(config, replay_db, out)
+    assert replayed.status == "ok" and replayed.rows_written == recorded.rows_written
+    q = "SELECT * EXCLUDE (fetched_at) FROM prices_daily ORDER BY symbol, trade_date"
+    assert rows(live_db, q) == rows(replay_db, q)
+    assert rows(live_db, "SELECT value FROM warehouse_meta WHERE key = 'data_origin'")[0]["value"] == "live"
