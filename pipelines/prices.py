@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -38,6 +38,12 @@ from hkipo.errors import UserError
 from pipelines.yahoo_http import HK_TZ, YahooTransport, open_transport
 from warehouse import db
 from warehouse.load import merge
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from hkipo.jobs import JobContext
+    from warehouse.runs import RunRecord
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +126,7 @@ def plan_fetches(
     return plans
 
 
-def stored_state(con: Any, codes: Sequence[str]) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+def stored_state(con: "duckdb.DuckDBPyConnection", codes: Sequence[str]) -> dict[str, tuple[dt.date | None, dt.date | None]]:
     """Listing date (reconciled facts, else config) and last stored bar per code."""
     rows = con.execute(
         """
@@ -390,7 +396,7 @@ def hk_today() -> dt.date:
     return dt.datetime.now(HK).date()
 
 
-def run_prices_job(ctx: Any, run: Any) -> None:
+def run_prices_job(ctx: "JobContext", run: "RunRecord") -> None:
     """Fetch and load every watchlist security; one transaction per security.
 
     A security that fails after its retries is recorded on the run and the
@@ -432,7 +438,7 @@ def run_prices_job(ctx: Any, run: Any) -> None:
         transport.check()
 
 
-def _load_one(ctx: Any, run: Any, plan: FetchPlan, fetched: Fetched) -> None:
+def _load_one(ctx: "JobContext", run: "RunRecord", plan: FetchPlan, fetched: Fetched) -> None:
     symbol = plan.symbol
     if fetched.timezone and fetched.timezone != HK_TZ:
         run.fail(f"{symbol}: Yahoo reports exchange time zone {fetched.timezone}, not {HK_TZ}; nothing stored")
