@@ -1,32 +1,72 @@
 """Reconciliation: from every claim to the one value per (security, metric) to believe.
 
-The rule, in order (first difference decides):
-  1. source kind: an HKEX announcement beats news; news beats the config;
-  2. basis: a final figure beats an estimate (e.g. "at close of applications");
-  3. agreement: the value stated by more independent sources (sites) wins;
-  4. exactness: an exact figure beats one stated as approximate;
-  5. recency: the later extraction wins (a stable last tie-break).
-The chosen row records which rule decided it, in `ipo_stats.rule`.
+THE RULE — the one place it is written down (views and README refer here).
+
+For each security and metric, claims are ranked; the first key that tells
+two claims apart decides:
+
+  1. unit: a figure in the metric's own unit (HKD for money) beats one in
+     another currency — nothing is converted at a guessed rate;
+  2. source: an HKEX announcement beats news; news beats price data and the
+     config;
+  3. basis: a final figure beats a hypothetical one (`full_over_allotment`),
+     which beats a snapshot (`at_open`, `intraday`), which beats a
+     pre-allotment estimate (`at_close_of_applications`);
+  4. agreement: the value more independent sources agree with wins (a site
+     is one source however many of its articles repeat a figure; an
+     announcement in English and in Chinese is one source);
+  5. exactness: a figure stated exactly beats one stated as approximate,
+     "over" or "under";
+  6. precision: 1,837.17 beats 1,837 (more significant digits);
+  7. recency: the later report, then the claim id (a stable last tie-break).
+
+`ipo_stats.rule` says which key decided against the best claim that
+*disagrees* with the winner; when every claim agrees it says so.
+
+AGREEMENT — two claims agree when they have the same unit and their ranges
+overlap. A figure's range is its value ± the larger of 1% (2% when stated as
+approximate) and one unit in the last digit it was stated with, so "42%"
+agrees with 42.67%, "37x" with 36.76x and "HK$4.3bn" with HK$4,348.1m, while
+HK$131.50 and HK$125.70 disagree. "Over X" is open above, "under X" (nearly,
+不足) open below. `v_claim_conflicts` lists every metric whose claims do not
+all agree (warehouse/views/41_v_claim_conflicts.sql computes the same
+ranges in SQL; tests check the two give the same answer). Intraday snapshots
+never conflict with final figures (they are different moments), and market
+caps are only compared at the same moment (open, intraday, close).
+
+Rows of a table (`allocation_band`) are not reconciled: there is no single
+value to believe.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 
+from pipelines.claims.numbers import significant_step
 from warehouse.load import sync_scope
 
 SOURCE_RANK = {"announcement": 0, "article": 1, "prices": 2, "config": 3}
-FINAL_BASES = {"final", "full_over_allotment"}
-AGREE_TOLERANCE = 0.005  # relative: 1,837.17 and "1837" agree
+BASIS_RANK = {"final": 0, "full_over_allotment": 1, "at_open": 2, "intraday": 3, "at_close_of_applications": 4}
+MONEY_METRICS = frozenset({"gross_proceeds", "net_proceeds", "listing_expenses", "market_cap", "cornerstone_amount",
+                           "offer_price", "offer_price_low", "offer_price_high", "first_day_open", "first_day_close",
+                           "first_day_high", "first_day_low"})
+TABLE_METRICS = frozenset({"allocation_band"})
+REL_TOL = 0.01
+APPROX_TOL = 0.02
 
 
-@dataclass
-class _Claim:
+@dataclass(frozen=True)
+class Evidence:
+    """One claim as reconciliation sees it."""
+
+    claim_id: str
     hkex_code: str
     metric: str
     value: float | None
@@ -37,88 +77,156 @@ class _Claim:
     source_kind: str
     source_id: str
     source_url: str | None
-    site: str | None
+    source_group: str  # what counts as one independent source: a site, or HKEXnews for a security
     quote: str
-    extracted_at: dt.datetime
+    reported_at: dt.datetime | None
 
 
-def _agree(a: _Claim, b: _Claim) -> bool:
+@dataclass(frozen=True)
+class Choice:
+    winner: Evidence
+    n_sources: int  # independent sources agreeing with the winner
+    n_claims: int
+    rule: str
+
+
+def tolerance(value: float, qualifier: str | None) -> float:
+    """Half-width of a figure's range: relative tolerance or one unit in its last digit."""
+    rel = APPROX_TOL if qualifier == "approx" else REL_TOL
+    return max(rel * abs(value), significant_step(value))
+
+
+def interval(value: float, qualifier: str | None) -> tuple[float, float]:
+    """The values a stated figure is consistent with."""
+    u = tolerance(value, qualifier)
+    lo = -math.inf if qualifier == "under" else value - u
+    hi = math.inf if qualifier == "over" else value + u
+    return lo, hi
+
+
+def agree(a: Evidence, b: Evidence) -> bool:
+    if a.unit != b.unit:
+        return False
     if a.value is None or b.value is None:
-        return a.value_text == b.value_text
-    if a.value == b.value:
+        return a.value is None and b.value is None and a.value_text == b.value_text
+    alo, ahi = interval(a.value, a.qualifier)
+    blo, bhi = interval(b.value, b.qualifier)
+    return alo <= bhi and blo <= ahi
+
+
+def in_conflict(claims: Sequence[Evidence]) -> bool:
+    """Do these claims (one metric, one unit, comparable moments) fail to share a value?"""
+    numeric = [c for c in claims if c.value is not None]
+    if len({c.value_text for c in claims if c.value is None}) > 1:
         return True
-    return abs(a.value - b.value) <= AGREE_TOLERANCE * max(abs(a.value), abs(b.value))
+    if len(numeric) < 2:
+        return False
+    ranges = [interval(c.value, c.qualifier) for c in numeric]
+    return max(lo for lo, _ in ranges) > min(hi for _, hi in ranges)
 
 
-def choose(claims: list[_Claim]) -> tuple[_Claim, int, str]:
-    """Return (winner, independent sources agreeing with it, the rule that decided)."""
+def _canonical_unit(metric: str) -> str | None:
+    return "HKD" if metric in MONEY_METRICS else None
 
-    def support(c: _Claim) -> int:
-        return len({(o.source_kind, o.site or o.source_id) for o in claims if _agree(o, c)})
 
-    def key(c: _Claim) -> tuple:
+_RULE_NAMES = (
+    "a figure in HKD beats one in another currency",
+    "official announcement beats news",
+    "final figure beats {loser_basis}",
+    "agreed by {n} independent sources against {m}",
+    "exact figure beats one stated as {loser_qualifier}",
+    "more precise figure",
+    "latest report",
+    "stable tie-break",
+)
+
+
+def choose(claims: Sequence[Evidence]) -> Choice:
+    """Rank one security-metric's claims by THE RULE and say why the winner won."""
+
+    def support(c: Evidence) -> int:
+        return len({o.source_group for o in claims if agree(o, c)})
+
+    supports = {c.claim_id: support(c) for c in claims}
+
+    def key(c: Evidence) -> tuple:
+        canonical = _canonical_unit(c.metric)
+        digits = math.floor(math.log10(abs(c.value) / significant_step(c.value))) + 1 if c.value else 0
         return (
+            0 if canonical is None or c.unit == canonical else 1,
             SOURCE_RANK.get(c.source_kind, 9),
-            0 if c.basis in FINAL_BASES else 1,
-            -support(c),
+            BASIS_RANK.get(c.basis, 5),
+            -supports[c.claim_id],
             0 if c.qualifier is None else 1,
-            -c.extracted_at.timestamp(),
+            -digits,
+            -(c.reported_at.timestamp() if c.reported_at else 0.0),
+            c.claim_id,
         )
 
     ranked = sorted(claims, key=key)
     best = ranked[0]
-    rule = "only claim"
-    if len(ranked) > 1:
-        names = ["official source beats news", "final figure beats estimate",
-                 "more independent sources agree", "exact beats approximate", "latest extraction"]
-        k0, k1 = key(best), key(ranked[1])
-        rule = "all sources agree"
-        for i, name in enumerate(names):
-            if k0[i] != k1[i]:
-                rule = name
-                break
-        if all(_agree(best, c) for c in ranked):
-            rule = "all sources agree"
-    return best, support(best), rule
+    rival = next((c for c in ranked[1:] if not agree(c, best)), None)
+    groups = {c.source_group for c in claims}
+    if rival is None:
+        rule = "only claim" if len(claims) == 1 else (
+            "only source" if len(groups) == 1 else f"all {len(groups)} sources agree")
+    else:
+        kb, kr = key(best), key(rival)
+        i = next(i for i in range(len(kb)) if kb[i] != kr[i])
+        rule = _RULE_NAMES[i].format(loser_basis=rival.basis.replace("_", " "), n=supports[best.claim_id],
+                                     m=supports[rival.claim_id], loser_qualifier=rival.qualifier)
+        if i == 1 and rival.source_kind != "article":
+            rule = f"{best.source_kind} beats {rival.source_kind}"
+    return Choice(best, supports[best.claim_id], len(claims), rule)
+
+
+_EVIDENCE_SQL = """
+    SELECT c.claim_id, c.hkex_code, c.metric, c.value, c.value_text, c.unit, c.qualifier, c.basis,
+           c.source_kind, c.source_id, coalesce(c.source_url, a.canonical_url, n.url),
+           CASE WHEN c.source_kind = 'announcement' THEN 'HKEXnews:' || c.hkex_code
+                WHEN c.source_kind = 'article' THEN coalesce(a.site, c.source_id)
+                ELSE c.source_kind || ':' || c.source_id END,
+           c.quote, coalesce(a.published_at, n.published_at, c.extracted_at)
+    FROM claims c
+    LEFT JOIN articles a ON c.source_kind = 'article' AND a.article_id = c.source_id
+    LEFT JOIN announcements n ON c.source_kind = 'announcement' AND n.announcement_id = c.source_id
+    WHERE NOT list_contains(?::VARCHAR[], c.metric)
+    ORDER BY c.claim_id
+"""
+
+STATS_SCHEMA = pa.schema([
+    ("hkex_code", pa.string()), ("metric", pa.string()), ("value", pa.float64()), ("value_text", pa.string()),
+    ("unit", pa.string()), ("qualifier", pa.string()), ("basis", pa.string()), ("source_kind", pa.string()),
+    ("source_id", pa.string()), ("source_url", pa.string()), ("quote", pa.string()),
+    ("n_sources", pa.int32()), ("n_claims", pa.int32()), ("rule", pa.string()),
+    ("computed_at", pa.timestamp("us", tz="UTC")),
+])
+
+
+def load_evidence(con: duckdb.DuckDBPyConnection) -> list[Evidence]:
+    rows = con.execute(_EVIDENCE_SQL, [sorted(TABLE_METRICS)]).fetchall()
+    return [Evidence(*r) for r in rows]
 
 
 def rebuild_ipo_stats(con: duckdb.DuckDBPyConnection) -> int:
     """Recompute ipo_stats from claims; returns rows inserted, changed or deleted."""
-    rows = con.execute(
-        """
-        SELECT c.hkex_code, c.metric, c.value, c.value_text, c.unit, c.qualifier, c.basis,
-               c.source_kind, c.source_id, coalesce(c.source_url, a.canonical_url, n.url),
-               coalesce(a.site, n.url), c.quote, c.extracted_at
-        FROM claims c
-        LEFT JOIN articles a ON c.source_kind = 'article' AND a.article_id = c.source_id
-        LEFT JOIN announcements n ON c.source_kind = 'announcement' AND n.announcement_id = c.source_id
-        ORDER BY c.claim_id
-        """
-    ).fetchall()
-    groups: dict[tuple[str, str], list[_Claim]] = defaultdict(list)
-    for r in rows:
-        c = _Claim(*r)
-        groups[(c.hkex_code, c.metric)].append(c)
+    groups: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
+    for e in load_evidence(con):
+        groups[(e.hkex_code, e.metric)].append(e)
     now = dt.datetime.now(dt.timezone.utc)
     out: dict[str, list] = defaultdict(list)
     for (code, metric), claims in sorted(groups.items()):
-        best, n_sources, rule = choose(claims)
+        choice = choose(claims)
+        w = choice.winner
         for col, val in (
-            ("hkex_code", code), ("metric", metric), ("value", best.value), ("value_text", best.value_text),
-            ("unit", best.unit), ("qualifier", best.qualifier), ("basis", best.basis),
-            ("source_kind", best.source_kind), ("source_id", best.source_id), ("source_url", best.source_url),
-            ("quote", best.quote), ("n_sources", n_sources), ("n_claims", len(claims)), ("rule", rule),
+            ("hkex_code", code), ("metric", metric), ("value", w.value), ("value_text", w.value_text),
+            ("unit", w.unit), ("qualifier", w.qualifier), ("basis", w.basis), ("source_kind", w.source_kind),
+            ("source_id", w.source_id), ("source_url", w.source_url), ("quote", w.quote),
+            ("n_sources", choice.n_sources), ("n_claims", choice.n_claims), ("rule", choice.rule),
             ("computed_at", now),
         ):
             out[col].append(val)
-    schema = pa.schema([
-        ("hkex_code", pa.string()), ("metric", pa.string()), ("value", pa.float64()), ("value_text", pa.string()),
-        ("unit", pa.string()), ("qualifier", pa.string()), ("basis", pa.string()), ("source_kind", pa.string()),
-        ("source_id", pa.string()), ("source_url", pa.string()), ("quote", pa.string()),
-        ("n_sources", pa.int32()), ("n_claims", pa.int32()), ("rule", pa.string()),
-        ("computed_at", pa.timestamp("us", tz="UTC")),
-    ])
-    table = pa.table({f.name: pa.array(out[f.name], type=f.type) for f in schema}, schema=schema)
+    table = pa.table({f.name: pa.array(out[f.name], type=f.type) for f in STATS_SCHEMA}, schema=STATS_SCHEMA)
     return sync_scope(con, "ipo_stats", table, ["hkex_code", "metric"], scope_sql="TRUE")
 
 

@@ -1,5 +1,7 @@
 -- v_claims: every figure any source stated, with the HKEX code, the security's
--- name and the URL of the source (article or announcement).
+-- name, the source (announcement or article: URL, site, title, time) and the
+-- sentence or table row it came from. `source_group` is what reconciliation
+-- counts as one independent source (pipelines/reconcile.py).
 CREATE OR REPLACE VIEW v_claims AS
 SELECT
     c.claim_id,
@@ -14,9 +16,13 @@ SELECT
     c.as_of,
     c.source_kind,
     c.source_id,
-    coalesce(c.source_url, a.canonical_url, n.url) AS source_url,
-    coalesce(a.site, CASE WHEN c.source_kind = 'announcement' THEN 'HKEXnews' END) AS source_site,
-    a.published_at AS source_published_at,
+    coalesce(c.source_url, a.canonical_url, n.url)                         AS source_url,
+    CASE WHEN c.source_kind = 'announcement' THEN 'HKEXnews' ELSE a.site END AS source_site,
+    CASE WHEN c.source_kind = 'announcement' THEN 'HKEXnews:' || c.hkex_code
+         WHEN c.source_kind = 'article' THEN coalesce(a.site, c.source_id)
+         ELSE c.source_kind || ':' || c.source_id END                      AS source_group,
+    coalesce(a.title, n.title)                                             AS source_title,
+    coalesce(a.published_at, n.published_at)                               AS source_published_at,
     c.quote,
     c.position,
     c.page,

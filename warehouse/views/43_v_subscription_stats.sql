@@ -1,23 +1,35 @@
--- v_subscription_stats: one row per IPO, subscription and allotment figures
--- side by side with first-day returns, so IPOs compare in one query.
+-- v_subscription_stats: one row per IPO on the watchlist: subscription and
+-- allotment figures (reconciled, from ipo_stats) beside first-day returns
+-- (v_first_day_performance), so IPOs compare in one query.
+--
+-- Fractions are fractions (0.1739 = 17.39%). The clawback is the public
+-- tranche's share of the offer after reallocation (the announcement's
+-- stated percentage, else final public shares / offer shares), with the
+-- tranche before and after; the cornerstone share is of the offer shares.
 CREATE OR REPLACE VIEW v_subscription_stats AS
 WITH p AS (
     SELECT hkex_code,
-        max(value) FILTER (WHERE metric = 'public_subscription_multiple')         AS public_multiple,
-        max(value) FILTER (WHERE metric = 'international_subscription_multiple')  AS international_multiple,
+        max(value) FILTER (WHERE metric = 'public_subscription_multiple')          AS public_multiple,
+        max(basis) FILTER (WHERE metric = 'public_subscription_multiple')          AS public_multiple_basis,
+        max(value) FILTER (WHERE metric = 'international_subscription_multiple')   AS international_multiple,
         max(value) FILTER (WHERE metric = 'international_ex_cornerstone_multiple') AS international_ex_cornerstone_multiple,
         max(value) FILTER (WHERE metric = 'valid_applications')                    AS valid_applications,
         max(value) FILTER (WHERE metric = 'successful_applications')               AS successful_applications,
         max(value) FILTER (WHERE metric = 'one_lot_success_rate')                  AS one_lot_success_rate,
         max(value) FILTER (WHERE metric = 'public_offer_shares_initial')           AS public_offer_shares_initial,
         max(value) FILTER (WHERE metric = 'public_offer_shares')                   AS public_offer_shares,
+        max(value) FILTER (WHERE metric = 'public_offer_share_of_offer')           AS public_offer_share_of_offer,
         max(value) FILTER (WHERE metric = 'shares_offered')                        AS shares_offered,
         max(value) FILTER (WHERE metric = 'cornerstone_shares')                    AS cornerstone_shares,
+        max(value) FILTER (WHERE metric = 'cornerstone_share_of_offer')            AS cornerstone_share_of_offer,
         max(value) FILTER (WHERE metric = 'cornerstone_count')                     AS cornerstone_count,
-        max(value) FILTER (WHERE metric = 'cornerstone_amount')                    AS cornerstone_amount,
-        max(value) FILTER (WHERE metric = 'gross_proceeds')                        AS gross_proceeds,
-        max(value) FILTER (WHERE metric = 'net_proceeds')                          AS net_proceeds,
-        max(value) FILTER (WHERE metric = 'placees')                               AS placees
+        max(value) FILTER (WHERE metric = 'cornerstone_amount' AND unit = 'HKD')   AS cornerstone_amount,
+        max(value) FILTER (WHERE metric = 'placees')                               AS placees,
+        max(value) FILTER (WHERE metric = 'gross_proceeds' AND unit = 'HKD')       AS gross_proceeds,
+        max(source_kind) FILTER (WHERE metric = 'gross_proceeds' AND unit = 'HKD') AS gross_proceeds_source,
+        max(value) FILTER (WHERE metric = 'net_proceeds' AND unit = 'HKD')         AS net_proceeds,
+        count(*) FILTER (WHERE source_kind = 'announcement')                       AS figures_from_announcement,
+        count(*)                                                                   AS figures
     FROM ipo_stats GROUP BY hkex_code
 )
 SELECT
@@ -26,23 +38,28 @@ SELECT
     f.listing_date,
     f.offer_price,
     p.public_multiple,
+    p.public_multiple_basis,
     p.international_multiple,
     p.international_ex_cornerstone_multiple,
     p.valid_applications,
     p.successful_applications,
     p.one_lot_success_rate,
-    -- Clawback: the public tranche after reallocation as a share of the offer.
     p.public_offer_shares_initial,
     p.public_offer_shares,
-    p.public_offer_shares / nullif(p.shares_offered, 0)       AS public_share_after_clawback,
+    coalesce(p.public_offer_share_of_offer, p.public_offer_shares / nullif(p.shares_offered, 0)) AS clawback_pct,
+    p.shares_offered,
     p.cornerstone_count,
+    p.cornerstone_shares,
+    coalesce(p.cornerstone_share_of_offer, p.cornerstone_shares / nullif(p.shares_offered, 0))  AS cornerstone_share_of_offer,
     p.cornerstone_amount,
-    p.cornerstone_shares / nullif(p.shares_offered, 0)        AS cornerstone_share_of_offer,
-    p.gross_proceeds,
-    p.net_proceeds,
     p.placees,
-    f.open_return  AS first_day_open_return,
-    f.close_return AS first_day_close_return,
-    f.figures_source AS first_day_source
+    p.gross_proceeds,
+    p.gross_proceeds_source,
+    p.net_proceeds,
+    f.open_return   AS first_day_open_return,
+    f.close_return  AS first_day_close_return,
+    f.figures_source AS first_day_source,
+    coalesce(p.figures_from_announcement, 0) AS figures_from_announcement,
+    coalesce(p.figures, 0)                   AS figures
 FROM v_first_day_performance f
 LEFT JOIN p ON p.hkex_code = f.hkex_code;
