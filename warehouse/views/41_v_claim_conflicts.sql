@@ -57,10 +57,15 @@ SELECT
     g.n_sources,
     st.value AS believed_value,
     st.rule  AS believed_rule,
+    -- One struct per claim (fields fixed: hkipo/report reads them), ordered like source_sites.
     list(struct_pack(
-        value := c.value, value_text := c.value_text, qualifier := c.qualifier, basis := c.basis,
-        source_kind := c.source_kind, source_site := c.source_site, source_url := c.source_url, quote := c.quote
-    ) ORDER BY c.value, c.source_site, c.claim_id) AS claims
+        value := c.value, unit := c.unit, qualifier := c.qualifier, basis := c.basis,
+        source_kind := c.source_kind, source_url := c.source_url, quote := c.quote
+    ) ORDER BY c.value, c.value_text, c.source_site, c.claim_id) AS claims,
+    list(coalesce(c.source_site, c.source_kind) ORDER BY c.value, c.value_text, c.source_site, c.claim_id)
+        AS source_sites,
+    list(c.value_text ORDER BY c.value, c.value_text, c.source_site, c.claim_id)
+        FILTER (WHERE c.value IS NULL) AS value_texts
 FROM groups g
 JOIN comparable c ON c.hkex_code = g.hkex_code AND c.metric = g.metric AND c.unit = g.unit AND c.moment = g.moment
 LEFT JOIN securities s ON s.hkex_code = g.hkex_code
