@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 from hkipo.cassette import Recorder, Replayer
 from hkipo.jobs import JobContext
 from spiders.cassette_storage import RECORDER_SETTING, REPLAYER_SETTING
+from spiders.runrecord import begin_run, end_run
 from spiders.settings import cassette_settings, politeness_settings
 from warehouse.runs import RunRecord
 
@@ -92,7 +93,7 @@ class HkipoAddon:
         if ctx is None:
             job = self.crawler.spidercls.name
             ctx = context_from_settings(settings, job)
-            run = begin_standalone_run(ctx, job)
+            run = begin_run(ctx, job)
             self.standalone = True
             settings.set(CONTEXT_SETTING, ctx, priority="cmdline")
             settings.set(RUN_SETTING, run, priority="cmdline")
@@ -199,44 +200,5 @@ class CrawlOutcome:
                  f"; {len(misses)} cassette misses" if misses else "")
 
         if self.crawler.settings.getbool(STANDALONE_SETTING):
-            finish_standalone_run(ctx, run, addon)
-
-
-def begin_standalone_run(ctx: JobContext, job: str) -> RunRecord:
-    """What run_job does before a job, for crawls and ingests that no job runner wraps."""
-    from pipelines.watchlist import sync_watchlist
-    from warehouse import db, runs
-
-    run = RunRecord(job=job, source=ctx.source_label)
-    with db.writer(ctx.db_path, lock_timeout=ctx.config.database.lock_timeout_seconds) as con, \
-            db.transaction(con):
-        runs.reap_stale(con)
-        db.claim_origin(con, ctx.origin, path=str(ctx.db_path))
-        sync_watchlist(con, ctx.config)
-        runs.start(con, run)
-    return run
-
-
-def finish_standalone_run(ctx: JobContext, run: RunRecord, addon: HkipoAddon | None = None) -> None:
-    """What run_job does after a job: check misses, save a recording, rebuild stats, close the record."""
-    from pipelines.reconcile import rebuild_ipo_stats
-    from warehouse import db, runs
-
-    if addon is not None and addon.recorder is not None:
-        n = addon.recorder.save()
-        log.info("recorded %d exchanges to %s", n, addon.recorder.path)
-    if addon is not None and addon.replayer is not None and addon.replayer.misses:
-        from hkipo.errors import CassetteMiss
-
-        try:
-            addon.replayer.check()
-        except CassetteMiss as e:
-            log.error("%s", e)
-            run.fail(str(e))
-    with db.writer(ctx.db_path, lock_timeout=ctx.config.database.lock_timeout_seconds) as con, \
-            db.transaction(con):
-        if run.rows_written:
-            rebuild_ipo_stats(con)
-        runs.finish(con, run)
-    log.log(logging.INFO if run.status == "ok" else logging.WARNING, "%s run %s: %s, %d rows written",
-            run.job, run.run_id, run.status, run.rows_written)
+            end_run(ctx, run, replayer=addon.replayer if addon else None,
+                    recorder=addon.recorder if addon else None)

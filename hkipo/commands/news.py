@@ -69,7 +69,7 @@ def ingest(app: App, paths: tuple[str, ...], url: str | None, site: str | None) 
     """
     from pipelines.articles import load_articles, prepare
     from pipelines.dedupe import canonical_url
-    from spiders.context import begin_standalone_run, finish_standalone_run
+    from spiders.runrecord import begin_run, end_run
     from spiders.items import ArticleItem
     from spiders.pages.article import extract_article, original_url
 
@@ -94,7 +94,7 @@ def ingest(app: App, paths: tuple[str, ...], url: str | None, site: str | None) 
 
     ctx = JobContext(config=app.config, db_path=app.db_path)
     securities = ctx.securities()
-    run = begin_standalone_run(ctx, "ingest")
+    run = begin_run(ctx, "ingest")
     try:
         for p, item in zip(paths, items, strict=True):
             out = prepare(item, securities, min_text_chars=app.config.news.min_text_chars)
@@ -110,9 +110,9 @@ def ingest(app: App, paths: tuple[str, ...], url: str | None, site: str | None) 
         result = load_articles(ctx, run, items, securities)
     except BaseException as e:
         run.fail(f"{type(e).__name__}: {e}")
-        finish_standalone_run(ctx, run)
+        end_run(ctx, run)
         raise
-    finish_standalone_run(ctx, run)
+    end_run(ctx, run)
     click.echo(f"ingest: {result.new} new, {result.refreshed} re-read, {result.copies} copies of stored stories; "
                f"{run.rows_written} rows written into {app.db_path}")
     if run.status != "ok":

@@ -42,7 +42,7 @@ MONTHS = {m: i for i, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
      ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
      ("dec", "december")], start=1) for m in names}
-_TIME = r"(?:\s*(?:T|\s)?\s*(?P<h>\d{1,2})\s*[:：時时]\s*(?P<mi>\d{2})(?:\s*[:：]\s*(?P<s>\d{2}))?\s*(?:分)?\s*(?P<ampm>[ap]\.?m\.?)?)?"
+_TIME = r"(?:\s*,?\s*(?:T|\s)?\s*(?P<h>\d{1,2})\s*[:：時时]\s*(?P<mi>\d{2})(?:\s*[:：]\s*(?P<s>\d{2}))?\s*(?:分)?\s*(?P<ampm>[ap]\.?m\.?)?)?"
 _WEEKDAY = r"(?:\s*[（(]?(?:星期|周|週|禮拜|礼拜)[一二三四五六日天][）)]?)?"
 _ZONE = r"(?:\s*(?P<zone>Z|[+-]\d{2}:?\d{2}|HKT|GMT|UTC|CST|北京時間|北京时间|香港時間|香港时间))?"
 PATTERNS = (
