@@ -136,6 +136,7 @@ class HkexConfig(_Section):
     fetch_chinese: bool = False
     search_days_before: int = Field(default=30, ge=0)
     search_days_after: int = Field(default=30, ge=0)
+    refetch_known_pdfs: bool = False  # re-download PDFs already parsed by this parser version (normally skipped)
 
 
 class ScheduleConfig(_Section):

@@ -79,6 +79,15 @@ def write_announcement(con: duckdb.DuckDBPyConnection, parsed: ParsedAnnouncemen
     return n
 
 
+def known_pdf_urls(ctx) -> set[str]:  # noqa: ANN001 - hkipo.jobs.JobContext
+    """PDFs already stored as parsed by the current parser (the spider does not fetch them again)."""
+    from warehouse import db
+
+    with db.reader(ctx.db_path, lock_timeout=ctx.config.database.lock_timeout_seconds) as con:
+        rows = con.execute("SELECT url FROM announcements WHERE parser_version = ?", [PARSER_VERSION]).fetchall()
+    return {r[0] for r in rows}
+
+
 class AnnouncementPipeline:
     """Scrapy item pipeline: each parsed announcement in its own transaction."""
 

@@ -1,0 +1,126 @@
+"""The hkex spider: each watchlist security's allotment results announcement on HKEXnews.
+
+Where it goes, in order: the stock-id look-up for the security's code, the
+title search for "Allotment Results" in a window around its listing date,
+and each matching announcement's PDF (and its Chinese `_c.pdf` when `[hkex]
+fetch_chinese` is on). PDFs this parser version has already read are not
+downloaded again unless `[hkex] refetch_known_pdfs` is on. What each answer
+means is spiders/pages/hkex.py; storing is
+`pipelines.announcements.AnnouncementPipeline`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+
+from hkipo.config import HkexConfig, Security
+from hkipo.errors import UserError
+from pipelines.announcements import ParsedAnnouncement, known_pdf_urls
+from spiders.context import crawl_context
+from spiders.pages.hkex import (
+    HkexFormatError,
+    SearchRow,
+    announcement_from_pdf,
+    is_allotment_results,
+    parse_stock_id,
+    parse_title_search,
+    pdf_url,
+    stock_id_url,
+    title_search_url,
+)
+
+
+def search_window(security: Security, hkex: HkexConfig, *, since: dt.date | None,
+                  today: dt.date) -> tuple[dt.date, dt.date]:
+    """Listing date minus/plus the configured days; without one, the last `search_days_before` days."""
+    if security.listing_date is not None:
+        start = security.listing_date - dt.timedelta(days=hkex.search_days_before)
+        end = security.listing_date + dt.timedelta(days=hkex.search_days_after)
+    else:
+        start, end = today - dt.timedelta(days=hkex.search_days_before), today
+    if since is not None:
+        start = since
+    return start, max(start, end)
+
+
+class HkexSpider(scrapy.Spider):
+    name = "hkex"
+    custom_settings = {
+        "ITEM_PIPELINES": {"pipelines.announcements.AnnouncementPipeline": 300},
+        # Announcement PDFs run to a few MB; a prospectus linked by mistake can be 30.
+        "DOWNLOAD_MAXSIZE": 64 * 1024 * 1024,
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fetched: set[str] = set()
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        ctx, _ = crawl_context(self.crawler)
+        if not ctx.config.hkex.refetch_known_pdfs:
+            self.fetched = known_pdf_urls(ctx)  # parsed before by this parser version: nothing new to read
+        for security in ctx.securities():
+            yield scrapy.Request(stock_id_url(ctx.config.hkex.base_url, security.code), callback=self.parse_stock_id,
+                                 cb_kwargs={"security": security}, meta={"hkipo_kind": "hkex_stock_id"})
+
+    def parse_stock_id(self, response: Response, security: Security) -> Iterator[scrapy.Request]:
+        ctx, run = crawl_context(self.crawler)
+        if response.status != 200:
+            return  # FailureRecorder has put the HTTP error on the run
+        try:
+            stock_id = parse_stock_id(response.body, security.code)
+        except HkexFormatError as e:
+            run.warn(f"{security.code}: {e} ({response.url})")
+            return
+        if stock_id is None:
+            run.warn(f"{security.code}: HKEXnews does not know this stock code (yet)")
+            return
+        hkex = ctx.config.hkex
+        start, end = search_window(security, hkex, since=ctx.since, today=dt.date.today())
+        for keyword in hkex.title_keywords:
+            url = title_search_url(hkex.search_url, stock_id=stock_id, from_date=start, to_date=end, title=keyword)
+            yield scrapy.Request(url, callback=self.parse_search, cb_kwargs={"security": security},
+                                 meta={"hkipo_kind": "hkex_search"})
+
+    def parse_search(self, response: Response, security: Security) -> Iterator[scrapy.Request]:
+        ctx, run = crawl_context(self.crawler)
+        if response.status != 200:
+            return
+        try:
+            page = parse_title_search(response.body)
+        except HkexFormatError as e:
+            run.warn(f"{security.code}: {e} ({response.url})")
+            return
+        if page.has_more:
+            run.warn(f"{security.code}: the title search has more rows than one page; narrow [hkex] search_days_*")
+        hkex = ctx.config.hkex
+        found = [r for r in page.rows if is_allotment_results(r, hkex.title_keywords)
+                 and (not r.stock_codes or security.code in r.stock_codes)]
+        self.crawler.stats.inc_value("hkex/search_rows", len(page.rows))
+        if not found:
+            run.warn(f"{security.code}: no allotment results announcement on HKEXnews between the dates searched")
+        for row in found:
+            versions = [("en", False)] + ([("zh", True)] if hkex.fetch_chinese else [])
+            for language, chinese in versions:
+                url = pdf_url(hkex.base_url, row.file_link, chinese=chinese)
+                if url in self.fetched:
+                    self.crawler.stats.inc_value("hkex/known_skipped")
+                    continue
+                self.fetched.add(url)
+                yield scrapy.Request(url, callback=self.parse_pdf, meta={"hkipo_kind": "hkex_pdf"},
+                                     cb_kwargs={"security": security, "row": row, "language": language})
+
+    def parse_pdf(self, response: Response, security: Security, row: SearchRow,
+                  language: str) -> Iterator[ParsedAnnouncement]:
+        _, run = crawl_context(self.crawler)
+        if response.status != 200:
+            return
+        try:
+            yield announcement_from_pdf(response.body, response.url, row, code=security.code, language=language)
+        except UserError as e:  # not a PDF, not an allotment announcement, another issuer's code
+            run.warn(f"{security.code}: {e}")
