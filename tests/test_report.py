@@ -15,6 +15,7 @@ import io
 import math
 import re
 import warnings
+from html import escape as html_escape
 from pathlib import Path
 
 import pyarrow as pa
@@ -195,10 +196,16 @@ def full_db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def full_html(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The report of the full warehouse, rendered once for the tests that only read it."""
+def full_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The full warehouse and its report, rendered once for the tests that only read it."""
     tmp = tmp_path_factory.mktemp("full")
-    return _write(build_warehouse(tmp / "full.duckdb"), tmp / "out")
+    db_path = build_warehouse(tmp / "full.duckdb")
+    return db_path, _write(db_path, tmp / "out")
+
+
+@pytest.fixture(scope="module")
+def full_html(full_report: tuple[Path, str]) -> str:
+    return full_report[1]
 
 
 def _images(html: str) -> list[bytes]:
@@ -230,8 +237,8 @@ def _write(db_path: Path, out: Path) -> str:
 # Content
 # ---------------------------------------------------------------------------
 
-def test_full_report_shows_every_section_with_its_figures(full_html: str) -> None:
-    html = full_html
+def test_full_report_shows_every_section_with_its_figures(full_report: tuple[Path, str]) -> None:
+    db_path, html = full_report
 
     # per IPO (2 × price since listing + first day), subscription, coverage
     charts = re.findall(r'data-chart="([^"]+)"', html)
@@ -253,7 +260,10 @@ def test_full_report_shows_every_section_with_its_figures(full_html: str) -> Non
     # reconciled figures link to the announcement they came from, with the rule and the quote
     figures = html[html.index('id="figures"'):html.index('id="freshness"')]
     assert 'href="https://www1.hkexnews.hk/listedco/listconews/sehk/2026/0108/2026010801342.pdf"' in figures
-    assert "official source beats news" in figures and "subscribed about 1,837.17 times" in figures
+    with db.reader(db_path) as con:
+        rule = con.execute("SELECT rule FROM ipo_stats WHERE hkex_code = '00100' "
+                           "AND metric = 'public_subscription_multiple'").fetchall()[0][0]
+    assert html_escape(rule, quote=True) in figures and "subscribed about 1,837.17 times" in figures
     # coverage by site and script
     coverage = html[html.index('id="coverage"'):html.index('id="conflicts"')]
     assert "news.example.com" in coverage and "Traditional" in coverage and "3 articles over 3 days" in coverage
@@ -288,7 +298,7 @@ def test_empty_warehouse_says_no_data_yet_in_every_section(tmp_path: Path) -> No
     html = _write(tmp_path / "missing.duckdb", tmp_path / "out")
     assert "<img" not in html
     assert html.count('class="empty"') >= 4
-    for text in ("No securities on the watchlist yet", "No subscription figures", "No news articles yet",
+    for text in ("No securities in the warehouse yet", "No subscription figures", "No news articles yet",
                  "No conflicting claims (no claims stored yet)", "No reconciled figures yet", "No job runs yet"):
         assert text in html, text
     assert "empty warehouse" in html
@@ -429,3 +439,36 @@ def test_coverage_chart_stays_readable_for_many_securities_and_long_spans() -> N
     # the most covered are drawn, the least covered left to the tables
     assert "09008: " in chart.alt and "09000: " not in chart.alt
     assert _colours(base64.b64decode(chart.uri.split(",", 1)[1])) > 50
+
+
+def test_odd_rows_render_without_crashing() -> None:
+    """No offer price or listing date, a lone bar with gaps, claims in mixed units, untitled articles."""
+    from hkipo.report.data import (Article, Bar, Conflict, ConflictClaim, CoverageDay, FirstDay, ReportData,
+                                   Security, SiteCount, Subscription)
+    from hkipo.report.render import render_html
+    from hkipo.report.charts import Style
+
+    sec = Security("09999", "9999.HK", "Synthetic Unpriced Ltd", None, None, None, None, None, None, None)
+    data = ReportData(generated_at=dt.datetime(2026, 1, 9, tzinfo=UTC), data_origin="live", securities=[sec])
+    data.prices = {"09999": [Bar(dt.date(2026, 1, 9), None, None, None, 12.5, None)]}
+    data.first_day = {"09999": FirstDay("09999", None, None, 12.0, 13.0, None, 12.5, None, None, None,
+                                        "prices_daily", "listing date unknown", False)}
+    data.subscription = [Subscription("09999", 12.0, None, None, None, None, None, None)]
+    data.coverage = [CoverageDay("09999", dt.date(2026, 1, 9), 1, 0, 0, 0)]
+    data.site_counts = [SiteCount("09999", "(unknown site)", "other", 1)]
+    data.recent_articles = [Article("09999", None, None, None, None, "https://news.example.com/x")]
+    data.conflicts = [
+        Conflict("09999", "gross_proceeds", "USD", None, 600e6, 619e6, 2, None, None, (
+            ConflictClaim(600e6, "USD", "approx", "final", "article", None, "US$600m"),
+            ConflictClaim(619e6, "USD", None, "final", "article", "https://www1.hkexnews.hk/x.pdf", "q"))),
+        Conflict("09999", "listing_date", "date", None, None, None, 2, None, "only claim", (
+            ConflictClaim(None, "date", None, "final", "article", None, "9 Jan", "2026-01-09"),
+            ConflictClaim(None, "date", None, "final", "article", None, "10 Jan", "2026-01-10"))),
+    ]
+    html = render_html(data, Style(cjk=None))
+    assert "listing date unknown" in html and "texts differ" in html and "2026-01-10" in html
+    assert "US$600.0m" in html and "US$619.0m" in html
+    assert "https://news.example.com/x" in html  # untitled article: its URL stands in
+    charts = re.findall(r'data-chart="([^"]+)"', html)
+    assert any("price since listing" in c for c in charts)  # one close is enough for a chart
+    assert not any("first day vs offer" in c for c in charts)  # nothing to compare against

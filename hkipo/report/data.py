@@ -133,15 +133,22 @@ class ConflictClaim:
     source_kind: str
     source_url: str | None
     quote: str | None
+    value_text: str | None = None  # dates and other texts (value is None)
 
 
 @dataclass(frozen=True)
 class Conflict:
+    """Claims about one figure (in one unit, at one moment) whose ranges do not overlap."""
+
     hkex_code: str
     metric: str
-    min_value: float
-    max_value: float
+    unit: str
+    moment: str | None  # market caps compare only at the same moment
+    min_value: float | None
+    max_value: float | None
     n_claims: int
+    believed_value: float | None
+    believed_rule: str | None
     claims: tuple[ConflictClaim, ...]
 
 
@@ -272,10 +279,16 @@ def load_report_data(con: duckdb.DuckDBPyConnection, *, now: dt.datetime | None 
             FROM article_mentions m JOIN articles a ON a.article_id = m.article_id)
         WHERE n <= ? ORDER BY hkex_code, n""", [RECENT_ARTICLES])
 
-    for code, metric, lo, hi, n, claims in con.execute("""
-            SELECT hkex_code, metric, min_value, max_value, n_claims, claims
-            FROM v_claim_conflicts ORDER BY hkex_code, metric""").fetchall():
-        data.conflicts.append(Conflict(code, metric, lo, hi, n, tuple(ConflictClaim(**c) for c in claims)))
+    for code, metric, unit, moment, lo, hi, n, believed, rule, claims, texts in con.execute("""
+            SELECT hkex_code, metric, unit, moment, min_value, max_value, n_claims, believed_value, believed_rule,
+                   claims, value_texts
+            FROM v_claim_conflicts ORDER BY hkex_code, metric, unit, moment""").fetchall():
+        texts = list(texts or [])
+        parsed = []
+        for c in claims:  # value_texts lists the texts of the value-less claims, in the claims' order
+            text = texts.pop(0) if c["value"] is None and texts else None
+            parsed.append(ConflictClaim(**c, value_text=text))
+        data.conflicts.append(Conflict(code, metric, unit, moment, lo, hi, n, believed, rule, tuple(parsed)))
     data.conflicts.sort(key=lambda c: (c.hkex_code, _metric_rank(c.metric), c.metric))
 
     data.stats = _rows(con, Stat, """
