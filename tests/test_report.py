@@ -250,6 +250,7 @@ def test_full_report_shows_every_section_with_its_figures(full_report: tuple[Pat
         assert _colours(png) > 50, "chart looks blank"
 
     # first day vs offer (REAL figures), subscription, one-lot success rate, applications
+    assert "last close <b>HK$847.50</b> on 2026-04-15" in html  # REAL close of 2026-04-15
     for text in ("HK$165.00", "HK$235.40", "HK$345.00", "+42.67%", "+109.09%", "HK$116.20", "+13.17%",
                  "1,837.17×", "36.76×", "1,159.46×", "15.28×", "2.81%", "5.00%", "417,646", "204,871"):
         assert text in html, text

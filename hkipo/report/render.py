@@ -15,7 +15,7 @@ import jinja2
 
 from hkipo import __version__
 from hkipo.report import charts, fmt
-from hkipo.report.data import Article, CoverageDay, ReportData, Security, SiteCount
+from hkipo.report.data import Article, Bar, CoverageDay, ReportData, Security, SiteCount
 from hkipo.report.charts import Chart, Style
 
 SCRIPT_NAMES = {"zh-Hans": "Simplified", "zh-Hant": "Traditional", "en": "English", "other": "other"}
@@ -35,6 +35,13 @@ class IpoSection:
     price_chart: Chart | None
     first_day_chart: Chart | None
     n_bars: int
+    last: Bar | None  # the latest bar with a close
+
+    @property
+    def last_return(self) -> float | None:
+        if self.last is None or self.last.close is None or not self.sec.offer_price:
+            return None
+        return self.last.close / self.sec.offer_price - 1
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ def render_html(data: ReportData, style: Style | None = None) -> str:
             sec=sec, label=style.label(sec, sec.hkex_code),
             price_chart=charts.price_chart(style, sec, bars),
             first_day_chart=charts.first_day_chart(style, sec, data.first_day.get(sec.hkex_code)),
-            n_bars=len(bars),
+            n_bars=len(bars), last=next((b for b in reversed(bars) if b.close is not None), None),
         ))
     page_label = {s.hkex_code: f"{s.hkex_code} {s.name_en}" + (f" {s.name_zh}" if s.name_zh else "")
                   for s in data.securities}
