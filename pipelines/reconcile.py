@@ -165,11 +165,17 @@ def choose(claims: Sequence[Evidence]) -> Choice:
 
     ranked = sorted(claims, key=key)
     best = ranked[0]
-    rival = next((c for c in ranked[1:] if not agree(c, best)), None)
-    groups = {c.source_group for c in claims}
+    # A figure in another currency is not compared (no guessed exchange rate): it can lose, never disagree.
+    same_unit = [c for c in ranked if c.unit == best.unit]
+    rival = next((c for c in same_unit[1:] if not agree(c, best)), None)
+    groups = {c.source_group for c in same_unit}
     if rival is None:
-        rule = "only claim" if len(claims) == 1 else (
-            "only source" if len(groups) == 1 else f"all {len(groups)} sources agree")
+        if len(groups) > 1:
+            rule = f"all {len(groups)} sources agree"
+        elif len(same_unit) < len(claims):
+            rule = _RULE_NAMES[0]
+        else:
+            rule = "only claim" if len(claims) == 1 else "only source"
     else:
         kb, kr = key(best), key(rival)
         i = next(i for i in range(len(kb)) if kb[i] != kr[i])

@@ -34,7 +34,7 @@ ESTIMATE = _c(r"截[至止](?:认购|招股|申购|申请)?(?:截止|结束|截�
               r"截止申请", r"孖展", r"保证金", r"据市场(?:消息|估计)", r"市场估计", r"初步统计",
               r"at (?:the )?close of (?:the )?(?:applications|subscriptions?|the offer|bookbuilding|books|the book)",
               r"when (?:the )?books? closed", r"\bmargin", r"preliminary", r"estimated", r"\bestimate",
-              r"before allotment", r"pre-allotment")
+              r"before allotment", r"pre-allotment", r"\bbooks? clos")
 
 # --- per-share prices -------------------------------------------------------
 PRICE_KIND = {
@@ -66,8 +66,8 @@ VS_OFFER = _c(r"较(?:其)?(?:发行价|招股价|发售价|定价|ipo价)", r"�
 SKIP_RETURN = _c(r"市值", r"营收", r"收入", r"revenue", r"净利", r"利润", r"growth", r"增长", r"持股", r"\bstake",
                  r"份额", r"毛利", r"中签", r"基石", r"占", r"比例", r"proportion", r"of the offer", r"of the shares",
                  r"用户", r"users", r"同比", r"year-on-year", r"按年", r"恒指", r"恒生", r"hang seng", r"index")
-ONE_LOT = _c(r"一手中签率", r"中签率", r"一手.{0,6}中签", r"one-lot success", r"one lot success", r"success rate",
-             r"allotment rate", r"odds of")
+ONE_LOT = _c(r"一手中签率", r"中签率", r"一手.{0,20}(?:中签|获分配|获得分配|获配)", r"one-lot success",
+             r"one lot success", r"(?:a single|one) (?:board )?lot", r"success rate", r"allotment rate", r"odds of")
 
 # --- money totals -----------------------------------------------------------
 MONEY_KIND = {
@@ -83,6 +83,8 @@ SKIP_MONEY = _c(r"订单", r"\borders?\b", r"order book", r"需求", r"demand", 
                 r"\bround\b", r"series [a-f]", r"天使", r"成交额", r"turnover", r"成交", r"每手", r"per lot",
                 r"一手", r"赚", r"paper gain", r"支出", r"expense", r"研发", r"r&d", r"现金", r"\bcash\b",
                 r"债", r"\bbond", r"贷款", r"\bloan", r"蒸发", r"wiped")
+NOT_EXERCISED = _c(r"(?:未获|未|没有|不)(?:悉数|全数|全额)?行使", r"not (?:been )?exercised", r"before any exercise",
+                   r"without (?:the |any )?(?:exercise|over-allotment|greenshoe)", r"未计(?:及)?超额")
 FULL_OVER_ALLOTMENT = _c(r"超额配股权", r"超额配售权", r"超额配售", r"超额分配", r"绿鞋", r"over-allotment",
                          r"overallotment", r"greenshoe", r"green shoe", r"(?:全数|悉数|全额|全部)行使",
                          r"exercised in full", r"fully exercised")
@@ -92,7 +94,7 @@ SHARE_KIND = {
     "board_lot": _c(r"每手", r"一手", r"board lot", r"per lot", r"lot size", r"lots of", r"\ba lot\b", r"每手买卖单位"),
     "shares_outstanding": _c(r"总股本", r"已发行股份", r"已发行", r"总股数", r"股份总数", r"total shares",
                              r"shares in issue", r"shares outstanding", r"issued shares", r"outstanding shares",
-                             r"share capital"),
+                             r"share capital", r"^\s*outstanding\b", r"^\s*in issue\b"),
     "cornerstone_shares": _c(r"基石", r"cornerstone"),
     "public_offer_shares": TRANCHE["public"],
     "international_offer_shares": TRANCHE["international"],
@@ -106,7 +108,7 @@ SKIP_SHARES = _c(r"持有", r"持股", r"\bholds?\b", r"holding", r"\bstake", r"
 COUNT_KIND = {
     "cornerstone_count": _c(r"基石", r"cornerstone"),
     "placees": _c(r"承配人", r"placees"),
-    "successful_applications": _c(r"中签", r"获分配", r"成功申请", r"successful", r"allotted"),
+    "successful_applications": _c(r"中签", r"获得?分配", r"成功申请", r"successful", r"allotted"),
     "valid_applications": _c(r"申请", r"申购", r"认购", r"入飞", r"散户", r"投资者", r"applicants", r"applications",
                              r"subscribers", r"investors", r"applied", r"人参与"),
 }

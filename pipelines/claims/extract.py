@@ -45,6 +45,8 @@ from pipelines.textnorm import fold
 EXTRACTOR_VERSION = "news-claims/1"
 HK = ZoneInfo("Asia/Hong_Kong")
 AFTER_PENALTY = 4  # a cue after the figure counts as this many characters further away
+CLAUSE_PENALTY = 6  # ... and one before it, this many more per clause break in between
+_CLAUSE_BREAK = re.compile(r"[，,；;：:]")
 
 # Metrics whose value depends on the day; only listing-day statements are kept.
 FIRST_DAY_METRICS = frozenset({
@@ -102,7 +104,8 @@ class _Ctx:
         start = self.sentence.start
         for other in self.quantities:
             if other.end <= q.start and other.unit is not None and not other.code_like:
-                start = max(start, other.end)
+                # From its digits: "14 cornerstone investors subscribed HK$2.7bn" — the noun is a cue too.
+                start = max(start, other.num_end)
         return start, q.start
 
     def after(self, q: Quantity) -> tuple[int, int]:
@@ -224,7 +227,9 @@ def _nearest(ctx: _Ctx, q: Quantity, patterns: dict[str, re.Pattern[str]], *, af
     best: tuple[float, int, str] | None = None  # (distance, -length of the cue, key): nearer, then more specific
     for key, pat in patterns.items():
         for m in pat.finditer(before_text):
-            cand = (b1 - (b0 + m.end()), -(m.end() - m.start()), key)
+            # A cue in an earlier clause is weaker: "20.5万份有效申请，其中约5.09万份获得分配".
+            breaks = len(_CLAUSE_BREAK.findall(before_text, m.end()))
+            cand = (b1 - (b0 + m.end()) + CLAUSE_PENALTY * breaks, -(m.end() - m.start()), key)
             if best is None or cand[:2] < best[:2]:
                 best = cand
     if after:
@@ -278,7 +283,11 @@ def _multiple(ctx: _Ctx, q: Quantity) -> _Meaning | None:
     basis = "at_close_of_applications" if cues.ESTIMATE.search(_basis_scope(ctx, q)) else "final"
     if cues.EX_CORNERSTONE.search(_local(ctx, q)) or cues.EX_CORNERSTONE.search(_clause_text(ctx, q)):
         return _Meaning("international_ex_cornerstone_multiple", basis)
-    tranche = _nearest(ctx, q, cues.TRANCHE, before_span=(ctx.sentence.start, q.start))
+    # The tranche is named before its figure ("the international offering 15.28 times"), else after it
+    # ("1,837 times oversubscribed in the public offering"): a name after the figure that belongs to the
+    # next one must not win.
+    tranche = (_nearest(ctx, q, cues.TRANCHE, after=False, before_span=(ctx.sentence.start, q.start))
+               or _nearest(ctx, q, cues.TRANCHE, before_span=(q.start, q.start)))
     metric = "international_subscription_multiple" if tranche == "international" else "public_subscription_multiple"
     return _Meaning(metric, basis)
 
@@ -350,7 +359,6 @@ def _price(ctx: _Ctx, q: Quantity) -> _Meaning | None:
 
 
 def _money(ctx: _Ctx, q: Quantity) -> _Meaning | None:
-    local = _local(ctx, q)
     if cues.SKIP_MONEY.search(ctx.seg(ctx.before(q))) or cues.SKIP_MONEY.search(ctx.seg(ctx.after(q))):
         return None
     metric = _nearest(ctx, q, cues.MONEY_KIND)
@@ -360,20 +368,22 @@ def _money(ctx: _Ctx, q: Quantity) -> _Meaning | None:
         if prev and _CONVERSION.match(ctx.folded[prev[-1].end:q.start]):
             return _money(ctx, prev[-1])
         return None
-    clause = _clause_text(ctx, q)
     basis = "final"
-    if metric in ("gross_proceeds", "net_proceeds") and (cues.FULL_OVER_ALLOTMENT.search(ctx.folded[ctx.sentence.start:ctx.sentence.end])):
+    if metric in ("gross_proceeds", "net_proceeds") and _assumes_full_over_allotment(ctx):
         basis = "full_over_allotment"
     if metric == "market_cap":
-        kind = _nearest(ctx, q, {k: v for k, v in cues.PRICE_KIND.items() if k in ("first_day_open", "first_day_close")},
-                        before_span=(ctx.sentence.start, q.start))
-        if cues.INTRADAY.search(clause) or cues.INTRADAY.search(local):
-            basis = "intraday"
-        elif kind == "first_day_open":
-            basis = "at_open"
-        elif kind != "first_day_close":
-            basis = "intraday"
+        # The moment is the nearest of 开盘 / 盘中 / 收盘 before it; a market cap without one is a snapshot.
+        moments = {"at_open": cues.PRICE_KIND["first_day_open"], "final": cues.PRICE_KIND["first_day_close"],
+                   "intraday": cues.INTRADAY}
+        basis = (_nearest(ctx, q, moments, after=False, before_span=(ctx.sentence.start, q.start))
+                 or _nearest(ctx, q, moments, before_span=(q.start, q.start)) or "intraday")
     return _Meaning(metric, basis)
+
+
+def _assumes_full_over_allotment(ctx: _Ctx) -> bool:
+    """"If the over-allotment option is exercised in full" — but not "assuming it is not exercised"."""
+    sentence = ctx.folded[ctx.sentence.start:ctx.sentence.end]
+    return bool(cues.FULL_OVER_ALLOTMENT.search(sentence)) and not cues.NOT_EXERCISED.search(sentence)
 
 
 def _shares(ctx: _Ctx, q: Quantity) -> _Meaning | None:
@@ -384,7 +394,7 @@ def _shares(ctx: _Ctx, q: Quantity) -> _Meaning | None:
         return None
     basis = "final"
     if metric in ("shares_offered", "public_offer_shares", "international_offer_shares") and \
-            cues.FULL_OVER_ALLOTMENT.search(ctx.folded[ctx.sentence.start:ctx.sentence.end]):
+            _assumes_full_over_allotment(ctx):
         basis = "full_over_allotment"
     return _Meaning(metric, basis)
 

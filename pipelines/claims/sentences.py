@@ -29,7 +29,10 @@ _ABBREVIATIONS = frozenset({
 _ZH_END = "。！？!?；;"
 _EN_END = re.compile(r"[.!?](?=[\"'”’)\]]*\s+[\"'“‘(\[]?[A-Z0-9\u4e00-\u9fff])")
 # Commas and colons between digits are part of a number (1,837 / 22:45), not clause breaks.
-_CLAUSE = re.compile(r"[，、；：]|(?<!\d)[,:;]|[,:;](?!\d)|\s[-–—]\s|\b(?:while|whereas|but)\b")
+# "touched HK$267.80 in early trade and closed at HK$345.00": a new verb after "and"/"then" is a new clause.
+_CLAUSE = re.compile(r"[，、；：]|(?<!\d)[,:;]|[,:;](?!\d)|\s[-–—]\s|\b(?:while|whereas|but)\b|"
+                     r"\b(?:and|then|before|after)\s+(?=(?:then\s+)?(?:closed|ended|finished|opened|touched|hit|"
+                     r"rose|fell|climbed|slid|slipped|jumped|surged|reached|dipped)\b)")
 
 
 def split_sentences(text: str) -> list[Span]:
