@@ -376,7 +376,7 @@ class Daemon:
             outcome = {"outcome": f"missed (scheduled {event.scheduled_run_time:%Y-%m-%d %H:%M}, beyond the grace time)"}
         else:  # EVENT_JOB_MAX_INSTANCES
             outcome = {"outcome": "skipped: the previous run was still going"}
-            log.warning("%s skipped: its previous run was still going", job)
+            log.debug("%s skipped: its previous run was still going", job)
         outcome["at"] = state.now_iso()
         self._last[job] = outcome
         self.write_state()
