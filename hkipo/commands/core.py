@@ -25,7 +25,11 @@ def _cell(v: Any) -> str:
     if v is None:
         return "NULL"
     if isinstance(v, float):
-        return f"{v:.6g}" if abs(v) < 1e15 else f"{v:.6e}"
+        if v != v or v in (float("inf"), float("-inf")):
+            return str(v)
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return f"{v:.6g}" if abs(v) < 1e6 else f"{v:,.2f}"
     if isinstance(v, dt.datetime):
         return v.isoformat(sep=" ")
     return str(v)
