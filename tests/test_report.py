@@ -473,3 +473,19 @@ def test_odd_rows_render_without_crashing() -> None:
     charts = re.findall(r'data-chart="([^"]+)"', html)
     assert any("price since listing" in c for c in charts)  # one close is enough for a chart
     assert not any("first day vs offer" in c for c in charts)  # nothing to compare against
+
+
+def test_coverage_chart_draws_the_busy_month_when_news_bunches_around_a_listing() -> None:
+    from hkipo.report import charts
+    from hkipo.report.data import CoverageDay
+
+    # SYNTHETIC counts shaped like the bundled news: a burst around the listing, one story months later
+    days = [CoverageDay("00100", dt.date(2026, 1, d), n, n, 0, 0) for d, n in ((7, 2), (8, 3), (9, 6), (15, 1))]
+    days.append(CoverageDay("00100", dt.date(2026, 4, 15), 1, 0, 0, 1))
+    assert charts.focus_window(days) == (dt.date(2026, 1, 7), dt.date(2026, 1, 15))
+    chart = charts.coverage_chart(charts.Style(cjk=None), days, {})
+    assert chart is not None and chart.title == "News coverage per day"
+    assert "Drawn: 07 Jan to 15 Jan 2026" in chart.note and "1 more article between" in chart.note
+
+    spread = [CoverageDay("00100", dt.date(2026, 1, 1) + dt.timedelta(days=d), 1, 1, 0, 0) for d in range(0, 90, 3)]
+    assert charts.focus_window(spread) == (dt.date(2026, 1, 1), dt.date(2026, 3, 29))  # no month holds 75%

@@ -323,6 +323,33 @@ def subscription_chart(style: Style, subs: Sequence[Subscription], secs: dict[st
 
 COVERAGE_PANELS = 6  # securities drawn, most-covered first; the rest are in the report's tables
 DAILY_SPAN_DAYS = 120  # longer spans are drawn per week, so bars stay readable (and cheap to draw)
+FOCUS_DAYS = 31  # coverage bunched in one month (around a listing) is drawn for that month ...
+FOCUS_SHARE = 0.75  # ... when it holds this share of the articles; the stragglers are in the tables
+
+
+def focus_window(days: Sequence[CoverageDay]) -> tuple[dt.date, dt.date]:
+    """The span to draw: all of it, or the busiest FOCUS_DAYS when most articles fall in them.
+
+    News of an IPO bunches around its listing; one follow-up months later
+    would otherwise squeeze the listing weeks into a few pixels.
+    """
+    per_day: dict[dt.date, int] = {}
+    for d in days:
+        per_day[d.day_hk] = per_day.get(d.day_hk, 0) + d.articles
+    dates = sorted(per_day)
+    first, last = dates[0], dates[-1]
+    if (last - first).days < FOCUS_DAYS:
+        return first, last
+    total = sum(per_day.values())
+    best, best_span, j, running = 0, (first, last), 0, 0
+    for i, start in enumerate(dates):  # sliding window over the sorted days
+        while j < len(dates) and (dates[j] - start).days < FOCUS_DAYS:
+            running += per_day[dates[j]]
+            j += 1
+        if running > best:
+            best, best_span = running, (start, dates[j - 1])
+        running -= per_day[start]
+    return best_span if best >= FOCUS_SHARE * total else (first, last)
 
 
 def _script_counts(d: CoverageDay) -> dict[str, int]:
@@ -339,7 +366,10 @@ def coverage_chart(style: Style, days: Sequence[CoverageDay], secs: dict[str, Se
         return None
     codes = sorted(sorted(totals), key=lambda c: -totals[c])[:COVERAGE_PANELS]
     codes.sort()
-    first, last = min(d.day_hk for d in days), max(d.day_hk for d in days)
+    span = (min(d.day_hk for d in days), max(d.day_hk for d in days))
+    first, last = focus_window(days)
+    left_out = sum(d.articles for d in days if not first <= d.day_hk <= last)
+    days = [d for d in days if first <= d.day_hk <= last]
     weekly = (last - first).days > DAILY_SPAN_DAYS
     unit = "week" if weekly else "day"
 
@@ -384,4 +414,9 @@ def coverage_chart(style: Style, days: Sequence[CoverageDay], secs: dict[str, Se
     note = f"The {len(codes)} most covered securities are drawn; {more} more are in the tables below." if more else ""
     if weekly:
         note = (note + " " if note else "") + f"Counted per week (Monday to Sunday): the coverage spans {(last - first).days} days."
+    if left_out:
+        note = (note + " " if note else "") + (
+            f"Drawn: {first:%d %b} to {last:%d %b %Y}, where most articles are; {left_out} more article"
+            f"{'s' if left_out != 1 else ''} between {span[0]:%d %b %Y} and {span[1]:%d %b %Y} are counted in the "
+            "tables below.")
     return _render(style, f"News coverage per {unit}", alt, draw, (11.0, 0.7 + 2.3 * len(codes)), note)
