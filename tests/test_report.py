@@ -452,6 +452,11 @@ def test_odd_rows_render_without_crashing() -> None:
     sec = Security("09999", "9999.HK", "Synthetic Unpriced Ltd", None, None, None, None, None, None, None)
     data = ReportData(generated_at=dt.datetime(2026, 1, 9, tzinfo=UTC), data_origin="live", securities=[sec])
     data.prices = {"09999": [Bar(dt.date(2026, 1, 9), None, None, None, 12.5, None)]}
+    unlisted = Security("09998", "9998.HK", "Synthetic Gappy Ltd", None, None, None, dt.date(2026, 1, 8), "config",
+                        10.0, "config")
+    data.securities.append(unlisted)  # the listing-day bar has no close: no first-day marker, no crash
+    data.prices["09998"] = [Bar(dt.date(2026, 1, 8), 10.2, None, None, None, None),
+                            Bar(dt.date(2026, 1, 9), 10.5, 11.0, 10.1, 10.8, 1000)]
     data.first_day = {"09999": FirstDay("09999", None, None, 12.0, 13.0, None, 12.5, None, None, None,
                                         "prices_daily", "listing date unknown", False)}
     data.subscription = [Subscription("09999", 12.0, None, None, None, None, None, None)]

@@ -94,7 +94,6 @@ class Style:
             "grid.alpha": 0.3,
             "axes.axisbelow": True,
             "legend.frameon": False,
-            "svg.fonttype": "none",
         }
 
     def label(self, sec: Security | None, code: str) -> str:
@@ -154,7 +153,8 @@ def price_chart(style: Style, sec: Security, bars: Sequence[Bar]) -> Chart | Non
         return None
     name = style.label(sec, sec.hkex_code)
     offer = sec.offer_price
-    first = next((b for b in bars if sec.listing_date and b.trade_date == sec.listing_date), None)
+    first = next((b for b in bars if sec.listing_date and b.trade_date == sec.listing_date and b.close is not None),
+                 None)
 
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
