@@ -83,6 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("hkipo: interrupted", err=True)
         sys.exit(130)
+    except BaseException as e:
+        from hkipo.jobs import Terminated
+
+        if isinstance(e, Terminated):  # the run is already recorded as aborted
+            click.echo(f"hkipo: {e}", err=True)
+            sys.exit(Terminated.exit_code)
+        raise
     except BrokenPipeError:
         sys.exit(0)
     except Exception as e:  # a bug: say so plainly; the traceback goes to the log

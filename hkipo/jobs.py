@@ -35,6 +35,8 @@ JOBS: dict[str, str] = {
     "news": "spiders.run:run_news_job",
     "stats": "pipelines.reconcile:run_stats_job",
 }
+# Jobs that fetch nothing: they may run on a live or a replayed warehouse alike.
+DERIVED_JOBS = frozenset({"stats"})
 # The order `hkipo refresh` runs them in: announcements before news, so news
 # claims reconcile against official figures in the same refresh.
 REFRESH_ORDER = ("prices", "hkex", "news")
@@ -84,12 +86,14 @@ def resolve(name: str) -> Callable[[JobContext, RunRecord], None]:
     return getattr(importlib.import_module(module), func)
 
 
-class _Terminated(BaseException):
+class Terminated(BaseException):
     """SIGTERM turned into an exception, so open transactions roll back."""
+
+    exit_code = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    raise _Terminated(f"stopped by signal {signal.Signals(signum).name}")
+    raise Terminated(f"stopped by signal {signal.Signals(signum).name}")
 
 
 def run_job(name: str, ctx: JobContext) -> RunRecord:
@@ -108,7 +112,8 @@ def run_job(name: str, ctx: JobContext) -> RunRecord:
 
     with db.writer(ctx.db_path, lock_timeout=lock_timeout) as con, db.transaction(con):
         runs.reap_stale(con)
-        db.claim_origin(con, ctx.origin, path=str(ctx.db_path))
+        if name not in DERIVED_JOBS:
+            db.claim_origin(con, ctx.origin, path=str(ctx.db_path))
         sync_watchlist(con, ctx.config)
         runs.start(con, run)
 
@@ -124,7 +129,7 @@ def run_job(name: str, ctx: JobContext) -> RunRecord:
     except (UserError, CassetteMiss) as e:
         run.fail(str(e))
         raised = e
-    except (_Terminated, KeyboardInterrupt) as e:
+    except (Terminated, KeyboardInterrupt) as e:
         run.fail(f"interrupted: {e or type(e).__name__}")
         status = "aborted"
         raised = e
