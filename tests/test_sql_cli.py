@@ -5,7 +5,6 @@ import io
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -77,17 +76,27 @@ def test_bad_db_paths(tmp_path):
 
 
 def test_reader_waits_for_writer_and_says_so(db, tmp_path):
+    # The holder keeps the file locked until we tell it (close its stdin), so
+    # the test does not depend on how fast this machine starts processes.
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(1.5)"],
-        stdout=subprocess.PIPE, text=True)
+         f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print('held', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    reader = None
     try:
         assert holder.stdout.readline().strip() == "held"
-        t0 = time.monotonic()
-        r = run_hkipo("sql", "select count(*) from securities", "--db", str(db), "--format", "csv", cwd=tmp_path)
-        assert r.returncode == 0, r.stderr
-        assert r.stdout.splitlines()[-1] == "2"
-        assert "waiting for process" in r.stderr
-        assert time.monotonic() - t0 >= 0.5
+        reader = subprocess.Popen(
+            [sys.executable, "-m", "hkipo", "sql", "select count(*) from securities", "--db", str(db),
+             "--format", "csv"],
+            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = reader.stderr.readline()
+        assert "waiting for process" in first, first
+        holder.stdin.close()
+        out, err = reader.communicate(timeout=60)
+        assert reader.returncode == 0, err
+        assert out.splitlines()[-1] == "2"
     finally:
+        holder.kill()
         holder.wait()
+        if reader and reader.poll() is None:
+            reader.kill()
