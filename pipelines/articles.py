@@ -101,9 +101,9 @@ def prepare(item: ArticleItem, securities: Sequence[Security], *, min_text_chars
     mentions = tag_article(a.title, a.text, securities)
     if not mentions:
         return "not about any watchlist security"
-    # Every watchlist security, not only those the article is about: a sentence naming one the
-    # article mentions in passing must be attributed to it, not handed to the article's subject.
-    claims = extract_claims(a.text, securities, published_at=a.published_at)
+    codes = {m.hkex_code for m in mentions}
+    about = [s for s in securities if s.code in codes]
+    claims = extract_claims(a.text, about, published_at=a.published_at)
     return Prepared(item, fingerprint(a.text), tuple(mentions), tuple(claims))
 
 
