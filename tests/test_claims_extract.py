@@ -225,3 +225,12 @@ def test_estimate_and_final_in_one_sentence() -> None:
         ("00100", "public_subscription_multiple", 1209.0, "times", "approx", "at_close_of_applications"),
         ("00100", "public_subscription_multiple", 1837.17, "times", None, "final"),
     }
+
+
+def test_a_passing_mention_of_another_watchlist_security_keeps_its_figure() -> None:
+    text = ("MiniMax opened at HK$235.40 on its debut.\n"
+            "Zhipu, which listed a day earlier, closed its first day at HK$131.50.")
+    assert table(claims(text)) == {
+        ("00100", "first_day_open", 235.4, "HKD", None, "final"),
+        ("02513", "first_day_close", 131.5, "HKD", None, "final"),
+    }

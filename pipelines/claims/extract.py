@@ -124,7 +124,13 @@ class _Ctx:
 
 def extract_claims(text: str, securities: Sequence[Security], *,
                    published_at: dt.datetime | None = None) -> list[Claim]:
-    """Every figure `text` states about a watchlist security, attributed by sentence."""
+    """Every figure `text` states about a watchlist security, attributed by sentence.
+
+    Pass the whole watchlist, not only the securities the article is tagged
+    with: a security left out is invisible here, so a sentence naming only
+    it looks like one naming nobody and its figures carry over to the
+    previous sentence's subject.
+    """
     if not text or not securities:
         return []
     folded = fold(text)
