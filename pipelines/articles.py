@@ -93,17 +93,22 @@ class BatchResult:
     skipped: Counter = field(default_factory=Counter)  # reason -> pages not stored
 
 
-def prepare(item: ArticleItem, securities: Sequence[Security], *, min_text_chars: int) -> Prepared | str:
-    """Tag, fingerprint and extract claims; or the reason the page is not stored."""
+def prepare(item: ArticleItem, securities: Sequence[Security], *, min_text_chars: int,
+            watchlist: Sequence[Security] | None = None) -> Prepared | str:
+    """Tag, fingerprint and extract claims; or the reason the page is not stored.
+
+    `securities` are those this run is about (`--code`); claims are extracted
+    against the whole `watchlist` (default: `securities`), because the claim
+    extractor attributes each sentence to the security it names and must see
+    every security to do so.
+    """
     a = item.article
     if len(a.text) < min_text_chars:
         return "too little text to be an article"
     mentions = tag_article(a.title, a.text, securities)
     if not mentions:
         return "not about any watchlist security"
-    codes = {m.hkex_code for m in mentions}
-    about = [s for s in securities if s.code in codes]
-    claims = extract_claims(a.text, about, published_at=a.published_at)
+    claims = extract_claims(a.text, watchlist or securities, published_at=a.published_at)
     return Prepared(item, fingerprint(a.text), tuple(mentions), tuple(claims))
 
 
@@ -237,7 +242,8 @@ def load_articles(ctx, run, items: Sequence[ArticleItem], securities: Sequence[S
     prepared: list[Prepared] = []
     skipped: Counter = Counter()
     for item in items:
-        out = prepare(item, securities, min_text_chars=ctx.config.news.min_text_chars)
+        out = prepare(item, securities, min_text_chars=ctx.config.news.min_text_chars,
+                      watchlist=ctx.config.watchlist)
         if isinstance(out, str):
             skipped[out] += 1
             log.debug("not stored (%s): %s", out, item.article.fetched_url)

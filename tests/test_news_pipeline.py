@@ -116,7 +116,8 @@ def test_claims_are_written_with_the_article_in_one_transaction(ctx: JobContext,
 
     monkeypatch.setattr(pipeline, "extract_claims", fake_extract)
     load(ctx, item("wallstreetcn/3762105"))
-    assert seen == [(["00100"], dt.datetime(2026, 1, 9, 16, 35, tzinfo=dt.timezone(dt.timedelta(hours=8))))]
+    # The whole watchlist: the claim extractor attributes each sentence to the security it names.
+    assert seen == [(["00100", "02513"], dt.datetime(2026, 1, 9, 16, 35, tzinfo=dt.timezone(dt.timedelta(hours=8))))]
     [(kind, source_id, url, value, aid)] = rows(
         ctx, "SELECT c.source_kind, c.source_id, c.source_url, c.value, a.article_id FROM claims c, articles a")
     assert (kind, url, value) == ("article", "https://wallstreetcn.com/articles/3762105", 345.0)

@@ -97,7 +97,8 @@ def ingest(app: App, paths: tuple[str, ...], url: str | None, site: str | None) 
     run = begin_run(ctx, "ingest")
     try:
         for p, item in zip(paths, items, strict=True):
-            out = prepare(item, securities, min_text_chars=app.config.news.min_text_chars)
+            out = prepare(item, securities, min_text_chars=app.config.news.min_text_chars,
+                          watchlist=app.config.watchlist)
             a = item.article
             if isinstance(out, str):
                 run.warn(f"{p}: not stored: {out}")
