@@ -157,7 +157,8 @@ def run_job(name: str, ctx: JobContext) -> RunRecord:
 _OFFLINE_PATTERNS = re.compile(
     r"(NameResolution|Name or service not known|Temporary failure in name resolution|"
     r"Could not resolve host|getaddrinfo|Failed to establish a new connection|Connection refused|"
-    r"Network is unreachable|No route to host|DNSLookupError|ConnectError|TCPTimedOutError|"
+    r"Network is unreachable|No route to host|DNSLookupError|CannotResolveHostError|DNS lookup failed|"
+    r"ConnectError|TCPTimedOutError|"
     r"network access blocked|Couldn't connect|Connection timed out|timed out)",
     re.IGNORECASE,
 )

@@ -19,6 +19,7 @@ from typing import Any
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
 
 from pipelines.articles import known_article_urls
 from pipelines.dedupe import canonical_url
@@ -46,8 +47,8 @@ class NewsSpider(scrapy.Spider):
         sources = feed_sources(news, ctx.securities())
         self.logger.info("%d feeds to read; %d article URLs already stored", len(sources), len(self.known))
         for source in sources:
-            yield scrapy.Request(source.url, callback=self.parse_feed, cb_kwargs={"source": source},
-                                 meta={"hkipo_kind": "feed"})
+            yield scrapy.Request(source.url, callback=self.parse_feed, errback=self.failed,
+                                 cb_kwargs={"source": source}, meta={"hkipo_kind": "feed"})
 
     def parse_feed(self, response: Response, source: FeedSource) -> Iterator[scrapy.Request]:
         ctx, run = crawl_context(self.crawler)
@@ -68,8 +69,13 @@ class NewsSpider(scrapy.Spider):
             self.requested.add(link)
             # dont_filter: a redirect from an aggregator may land on a page another feed links
             # directly; fetching it again lets the pipeline record both URLs, whatever the order.
-            yield scrapy.Request(link, callback=self.parse_article, dont_filter=True,
+            yield scrapy.Request(link, callback=self.parse_article, errback=self.failed, dont_filter=True,
                                  cb_kwargs={"via": source.name, "link": link}, meta={"hkipo_kind": "article"})
+
+    def failed(self, failure: Failure) -> None:
+        """One line per failed request (the run record gets it from FailureRecorder), not a traceback."""
+        request = getattr(failure, "request", None)
+        self.logger.warning("%s: %s", request.url if request else "request", failure.getErrorMessage())
 
     @staticmethod
     def _fresh(entry: FeedEntry, max_age_days: int) -> bool:
