@@ -20,6 +20,7 @@ import ipaddress
 import json
 import os
 import re
+import select
 import shutil
 import subprocess
 import time
@@ -86,8 +87,9 @@ class Chromium:
     def _read(self) -> dict[str, Any]:
         deadline = time.monotonic() + self.timeout
         while b"\0" not in self._buf:
-            if time.monotonic() > deadline:
-                raise TimeoutError("no reply from Chromium")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self._from_chrome], [], [], remaining)[0]:
+                raise TimeoutError(f"no reply from Chromium in {self.timeout:.0f}s")
             chunk = os.read(self._from_chrome, 1 << 16)
             if not chunk:
                 raise EOFError("Chromium closed the DevTools pipe")
