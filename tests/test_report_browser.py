@@ -296,50 +296,48 @@ def test_the_browser_checks_catch_a_page_that_reaches_out(tmp_path: Path) -> Non
     assert not left, left
 
 
-BUNDLED = {job: CASSETTES / f"{job}.yaml" for job in ("prices", "hkex", "news")}
-
-
 @pytest.fixture(scope="module")
-def bundled_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+def bundled_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What the README demo does: replay the bundled cassettes, then write the report."""
-    if not BUNDLED["prices"].is_file():
-        pytest.skip("no bundled cassettes/prices.yaml yet")
     tmp = tmp_path_factory.mktemp("bundled")
-    jobs = [job for job, path in BUNDLED.items() if path.is_file()]
     db_path = tmp / "demo.duckdb"
-    res = run_hkipo("refresh", "--only", ",".join(jobs), "--cassette-dir", str(CASSETTES), "--db", str(db_path),
-                    cwd=tmp, timeout=300)
+    res = run_hkipo("refresh", "--cassette-dir", str(CASSETTES), "--db", str(db_path), cwd=tmp, timeout=300)
     assert res.returncode == 0, res.stdout + res.stderr
     res = run_hkipo("report", "--out", str(tmp / "report"), "--db", str(db_path), cwd=tmp)
     assert res.returncode == 0, res.stderr
-    return Path(res.stdout.strip()), jobs
+    return Path(res.stdout.strip())
 
 
 @pytest.mark.slow
-def test_report_from_the_bundled_cassettes_offline(bundled_report: tuple[Path, list[str]]) -> None:
-    html_path, jobs = bundled_report
-    html = html_path.read_text(encoding="utf-8")
-    # prices.yaml: both IPOs' first days from the listing-day bars (REAL figures in the cassette)
-    for text in ("HK$235.40", "HK$345.00", "+109.09%", "HK$120.00", "HK$131.50", "+13.17%"):
-        assert text in html, text
+def test_report_from_the_bundled_cassettes_offline(bundled_report: Path) -> None:
+    html = bundled_report.read_text(encoding="utf-8")
     charts = re.findall(r'data-chart="([^"]+)"', html)
+    # prices.yaml: both IPOs' first days from the listing-day bars (REAL figures in the cassette)
     for name in ("00100 MiniMax", "02513 Knowledge Atlas Technology (Zhipu)"):
         assert any(c.startswith(name) and "price since listing" in c for c in charts), (name, charts)
         assert any(c.startswith(name) and "first day vs offer" in c for c in charts), (name, charts)
-    if "hkex" in jobs:  # the allotment announcements: subscription figures and their sources
-        assert "Subscription across tracked IPOs" in charts and "1,837.17×" in html and "hkexnews.hk" in html
-    if "news" in jobs:
-        assert any(c.startswith("News coverage per") for c in charts)
+    for text in ("HK$235.40", "HK$345.00", "+109.09%", "HK$120.00", "HK$131.50", "+13.17%"):
+        assert text in html, text
+    # hkex.yaml: the allotment results, linked to their PDFs
+    assert "Subscription across tracked IPOs" in charts
+    for text in ("1,837.17×", "36.76×", "1,159.46×", "15.28×", "2.81%", "5.00%", "417,646", "204,871"):
+        assert text in html, text
+    assert 'href="https://www1.hkexnews.hk/listedco/listconews/sehk/' in html
+    # news.yaml: coverage per day by script and site, and the claims news makes
+    assert any(c.startswith("News coverage per") for c in charts)
+    coverage = html[html.index('id="coverage"'):html.index('id="conflicts"')]
+    assert "Traditional" in coverage and "Simplified" in coverage and "English" in coverage
+    conflicts = html[html.index('id="conflicts"'):html.index('id="figures"')]
+    assert 'class="conflict"' in conflicts and 'href="https://' in conflicts
     assert "demo data replayed from recorded cassettes" in html
 
 
 @browser_test
-def test_report_from_the_bundled_cassettes_in_chromium(bundled_report: tuple[Path, list[str]],
-                                                       tmp_path: Path) -> None:
-    html_path, _jobs = bundled_report
+def test_report_from_the_bundled_cassettes_in_chromium(bundled_report: Path, tmp_path: Path) -> None:
+    html_path = bundled_report
     n_charts = len(re.findall(r"data-chart=", html_path.read_text(encoding="utf-8")))
     seen = render_in_browser(html_path, tmp_path / "browser")
-    assert len(seen["images"]) == n_charts >= 4
+    assert len(seen["images"]) == n_charts == 6
     for img in seen["images"]:
         assert img["complete"] and img["naturalWidth"] > 0 and img["colours"] > 20, img["chart"]
         assert _screen_colours(seen["screenshot"], img) > 20, img["chart"]
