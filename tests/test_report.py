@@ -256,7 +256,7 @@ def test_full_report_shows_every_section_with_its_figures(full_report: tuple[Pat
         assert text in html, text
     # conflicts with every value and its source
     conflicts = html[html.index('id="conflicts"'):html.index('id="figures"')]
-    assert "public subscription multiple" in conflicts and "1,209.00×" in conflicts and "at close of applications" in conflicts
+    assert "public subscription multiple" in conflicts and "1,209×" in conflicts and "at close of applications" in conflicts
     assert "HK$125.70" in conflicts and "HK$131.50" in conflicts
     # reconciled figures link to the announcement they came from, with the rule and the quote
     figures = html[html.index('id="figures"'):html.index('id="freshness"')]
@@ -415,7 +415,8 @@ def test_figures_read_with_their_units() -> None:
 
     assert fmt.hkd(165) == "HK$165.00"
     assert fmt.money(4817.6e6) == "HK$4.82bn" and fmt.money(619e6, "USD") == "US$619.0m"
-    assert fmt.times(1837.17) == "1,837.17×"
+    assert fmt.times(1837.17) == "1,837.17×" and fmt.times(1837.0) == "1,837×" and fmt.times(36.8) == "36.8×"
+    assert fmt.times(25_000) == "25,000×"
     assert fmt.pct(0.0281) == "2.81%" and fmt.signed_pct(1.0909) == "+109.09%" and fmt.signed_pct(-0.0009) == "-0.09%"
     assert fmt.value(0.4267, "fraction", metric="first_day_open_return") == "+42.67%"
     assert fmt.value(345.0, "HKD", metric="first_day_close") == "HK$345.00"

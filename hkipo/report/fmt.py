@@ -34,10 +34,11 @@ def money(v: float | None, currency: str = "HKD") -> str:
 
 
 def times(v: float | None) -> str:
-    """Subscription multiples: 1,837.17×, 15.28×."""
+    """Subscription multiples as precise as stated: 1,837.17×, 1,837×, 36.8×."""
     if _missing(v):
         return DASH
-    return f"{v:,.2f}×" if v < 10_000 else f"{v:,.0f}×"
+    text = f"{v:,.2f}" if v < 10_000 else f"{v:,.0f}"
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "×"
 
 
 def pct(v: float | None, *, decimals: int = 2) -> str:
