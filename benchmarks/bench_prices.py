@@ -1,0 +1,130 @@
+"""3. Price refresh: a 500-symbol back-fill of 10 years, then an incremental day, from cassettes.
+
+A generated config watches 500 synthetic listings (codes 70001–70500, all
+listed 10 years before the last bar). Two generated cassettes hold, per
+symbol, the exchanges yfinance makes (cookie, crumb, chart) and a v8 chart
+answer: all daily bars up to the day before the last (the back-fill), and
+the last [prices] overlap_days window plus one new bar (the incremental run:
+the overlap re-fetched and unchanged, one new row per symbol).
+`hkipo job prices --cassette …` runs each in its own process, as the daemon
+and `hkipo refresh` do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks import synth
+from benchmarks.harness import Options, Ratio, Section
+from benchmarks.profile_job import stage_table
+
+LAST_DAY = dt.date(2026, 4, 15)  # the day cassettes/build/prices.py stamps as "recorded"
+
+
+def _job(work: Path, config: Path, db_path: Path, cassette: Path) -> float:
+    t0 = time.perf_counter()
+    res = subprocess.run([sys.executable, "-m", "hkipo", "job", "prices", "--cassette", str(cassette),
+                          "--config", str(config), "--db", str(db_path)], cwd=work, capture_output=True,
+                         text=True, timeout=3600)
+    wall = time.perf_counter() - t0
+    if res.returncode != 0:
+        raise RuntimeError(f"hkipo job prices failed ({res.returncode}):\n{res.stderr[-3000:]}")
+    return wall
+
+
+def _count(db_path: Path) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM prices_daily").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def _fresh(db_path: Path) -> None:
+    for suffix in ("", ".wal", ".lock"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+
+
+def run(opts: Options) -> Section:
+    t0 = time.perf_counter()
+    section = Section(key="prices", title="3. Price refresh", command="python -m benchmarks --only prices",
+                      what=(__doc__ or "").split("\n\n", 1)[1].strip())
+    n_symbols, years = (50, 2) if opts.quick else (500, 10)
+    work = opts.work / "prices"
+    work.mkdir(parents=True, exist_ok=True)
+    all_days = synth.trading_days(LAST_DAY.replace(year=LAST_DAY.year - years), LAST_DAY)
+    listing = all_days[0]
+    secs = synth.securities(n_symbols, listing_from=listing)
+    overlap = 7
+    full = {s.code: synth.series(all_days, start_price=s.offer_price, seed=i) for i, s in enumerate(secs)}
+
+    def cut(s: synth.Series, lo: int, hi: int) -> synth.Series:
+        return synth.Series(s.days[lo:hi], s.open[lo:hi], s.high[lo:hi], s.low[lo:hi], s.close[lo:hi],
+                            s.volume[lo:hi])
+
+    back = work / "backfill.yaml"
+    incr = work / "incremental.yaml"
+    t_gen = time.perf_counter()
+    synth.yahoo_cassette(back, [(s, cut(full[s.code], 0, len(all_days) - 1)) for s in secs])
+    window = next(i for i, d in enumerate(all_days) if d >= all_days[-2] - dt.timedelta(days=overlap))
+    synth.yahoo_cassette(incr, [(s, cut(full[s.code], window, len(all_days))) for s in secs])
+    gen_s = time.perf_counter() - t_gen
+    config = work / "hkipo.toml"
+    config.write_text(synth.config_text(secs, prices={"overlap_days": overlap}), encoding="utf-8")
+    bars = n_symbols * (len(all_days) - 1)
+
+    # The back-fill is minutes long at full size: fewer runs of it than of the incremental.
+    back_runs = 1 if not opts.quick and opts.runs >= 1 else opts.runs
+    back_s, incr_s = [], []
+    for i in range(max(back_runs, 1)):
+        db_path = work / f"prices{i}.duckdb"
+        _fresh(db_path)
+        back_s.append(_job(work, config, db_path, back))
+        if i == 0:
+            stored = _count(db_path)
+            if stored != bars:
+                section.notes.append(f"**Check**: {stored:,} bars stored after the back-fill, expected {bars:,}.")
+        for _ in range(opts.runs):
+            incr_s.append(_job(work, config, db_path, incr))
+        after = _count(db_path)
+    b, inc = statistics.median(back_s), statistics.median(incr_s)
+    section.row("symbols × bars", f"{n_symbols} × {len(all_days) - 1:,}",
+                f"{bars:,} bars; back-fill cassette {back.stat().st_size / 2**20:,.0f} MiB, incremental "
+                f"{incr.stat().st_size / 2**20:,.1f} MiB (generated in {gen_s:.0f} s)")
+    section.row("back-fill (hkipo job prices, wall)", f"{b:.1f} s",
+                f"{bars / b:,.0f} bars/s; {len(back_s)} run(s)")
+    section.row("incremental day (wall)", f"{inc:.2f} s",
+                f"{n_symbols / inc:,.1f} symbols/s; {len(incr_s)} runs, {min(incr_s):.2f}–{max(incr_s):.2f} s; "
+                f"{after - bars} new rows")
+    section.ratios.append(Ratio("prices: incremental day / back-fill (cost)", inc / b, 0.1, at_most=True))
+
+    # Where the time goes: one profiled back-fill and incremental run (in-process, pyinstrument).
+    notes = []
+    for label, cassette, units, unit, reuse in (("back-fill", back, bars, "1,000 bars", False),
+                                                ("incremental day", incr, n_symbols, "symbol", True)):
+        db_path = work / "prices-profile.duckdb"
+        if not reuse:
+            _fresh(db_path)
+        out = work / f"prices-profile-{'incr' if reuse else 'back'}.json"
+        res = subprocess.run([sys.executable, "-m", "benchmarks.profile_job", "prices", str(config), str(db_path),
+                              str(cassette), str(out)], cwd=synth.REPO, capture_output=True, text=True,
+                             timeout=3600)
+        if res.returncode != 0:
+            raise RuntimeError(f"profiled prices run failed:\n{res.stderr[-3000:]}")
+        prof = json.loads(out.read_text(encoding="utf-8"))
+        per = units / 1000 if unit.startswith("1,000") else units
+        notes.append(f"Where the {label} time goes (one profiled run in one process, pyinstrument; "
+                     f"{prof['total']:.1f} s sampled):\n\n" + stage_table(prof, per, unit))
+        if not reuse:
+            section.profile = "\n".join(ln for ln in prof["profile"].splitlines() if ln.strip())[:8000]
+    section.notes += notes
+    section.seconds = time.perf_counter() - t0
+    return section
