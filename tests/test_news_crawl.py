@@ -18,7 +18,7 @@ import yaml
 
 from helpers import CASSETTES, REPO, run_hkipo, write
 from hkipo.config import default_config_text
-from news_fixtures import NEWS, page, pages, served
+from news_fixtures import page, pages
 from warehouse import db
 
 CASSETTE = CASSETTES / "news.yaml"
