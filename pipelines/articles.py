@@ -11,8 +11,9 @@ Table contracts (what each load does and why):
   led to a story: aggregator links, redirect hops, each syndicated copy.
 - `article_mentions` — synced per article written: the securities the story
   is about (`pipelines.mentions.tag_article`), and how each was matched.
-- `claims` — synced per article written (`pipelines.claims.write_claims`),
-  in the same transaction.
+- `claims` — synced per article written (what `pipelines.claims.write_claims`
+  does per source, for the whole batch in one statement), in the same
+  transaction.
 
 A page is the same story as a stored one when a URL that led to it is
 already in `article_urls`, or when its fingerprint is a near duplicate
@@ -34,7 +35,7 @@ import pyarrow as pa
 
 from hkipo.config import Security
 from pipelines.claims import EXTRACTOR_VERSION as CLAIMS_EXTRACTOR_VERSION
-from pipelines.claims import Claim, extract_claims, write_claims
+from pipelines.claims import Claim, claims_table, extract_claims
 from pipelines.dedupe import (
     BANDS,
     DUPLICATE_SIMILARITY,
@@ -230,11 +231,26 @@ def store_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared]) -> Ba
                         for aid, p in written.items() for m in p.mentions]
         n += sync_scope(con, "article_mentions", _table(mention_rows, MENTIONS), ["article_id", "hkex_code"],
                         scope_sql="article_id IN (SELECT unnest(?::VARCHAR[]))", params=[sorted(written)])
-        for aid, p in sorted(written.items()):
-            n += write_claims(con, p.claims, source_kind="article", source_id=aid, source_url=p.item.article.url,
-                              extractor_version=CLAIMS_EXTRACTOR_VERSION)
+        n += write_article_claims(con, {aid: p for aid, p in written.items()})
     result.rows = n
     return result
+
+
+def write_article_claims(con: duckdb.DuckDBPyConnection, written: dict[str, Prepared]) -> int:
+    """`write_claims` for every article of the batch at once: one MERGE and one DELETE.
+
+    Per source this is exactly `write_claims` (the stored claims of each
+    article become exactly its extracted ones; claim ids include the source,
+    so sources cannot collide); called once per article it cost ~20 ms each,
+    the largest part of a batch's write.
+    """
+    tables = [claims_table(p.claims, source_kind="article", source_id=aid, source_url=p.item.article.url,
+                           extractor_version=CLAIMS_EXTRACTOR_VERSION) for aid, p in sorted(written.items())]
+    if not tables:
+        return 0
+    return sync_scope(con, "claims", pa.concat_tables(tables), ["claim_id"],
+                      scope_sql="source_kind = 'article' AND source_id IN (SELECT unnest(?::VARCHAR[]))",
+                      params=[sorted(written)])
 
 
 def load_articles(ctx, run, items: Sequence[ArticleItem], securities: Sequence[Security]) -> BatchResult:  # noqa: ANN001

@@ -143,3 +143,25 @@ def test_known_urls_are_every_url_that_led_to_a_story(ctx: JobContext) -> None:
         "https://news.google.com/rss/articles/CBMiABC",
         "https://www.hkecon.example/article/20260108/minimax-oversubscribed",
     }
+
+
+def test_re_extracted_claims_replace_that_articles_claims_only(ctx: JobContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    figures = {"345": ("first_day_close", 345.0), "235.4": ("first_day_open", 235.4)}
+
+    def extract_these(wanted: list[str]):  # noqa: ANN202
+        def fake(text: str, securities, *, published_at=None):  # noqa: ANN001, ANN202
+            return [Claim("00100", figures[w][0], figures[w][1], "HKD", quote=w, position=text.find(w))
+                    for w in wanted if w in text]
+        return fake
+
+    monkeypatch.setattr(pipeline, "extract_claims", extract_these(["345", "235.4"]))
+    load(ctx, item("wallstreetcn/3762105"), item("hkecon/minimax-debut"))
+    assert rows(ctx, "SELECT count(*) FROM claims") == [(4,)]
+    # A better extractor finds only the close in the wallstreetcn story: its open claim goes, the other
+    # article's claims stay.
+    monkeypatch.setattr(pipeline, "extract_claims", extract_these(["345"]))
+    _, run = load(ctx, item("wallstreetcn/3762105"))
+    assert run.rows_written == 1
+    got = rows(ctx, "SELECT a.site, c.metric FROM claims c JOIN articles a ON a.article_id = c.source_id "
+                    "ORDER BY 1, 2")
+    assert got == [("华尔街见闻", "first_day_close"), ("港經財經網", "first_day_close"), ("港經財經網", "first_day_open")]
