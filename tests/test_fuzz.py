@@ -87,10 +87,6 @@ def test_significant_step_of_an_integer_divides_it(n: int) -> None:
     assert step >= 1 and n % int(step) == 0 and n % (int(step) * 10) != 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug in pipelines/claims/numbers.py significant_step: the float tolerance 1e-9 * ratio grows with the "
-    "number, so above ~1e8 a last digit is taken for float noise (1,420,103,679 -> step 10, not 1); "
-    "see the issue 8 report"))
 def test_significant_step_of_a_large_integer_divides_it() -> None:
     for n in (1_420_103_679, 5_540_219_987, 33_580_001):
         step = significant_step(float(n))

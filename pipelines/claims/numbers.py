@@ -291,6 +291,8 @@ def significant_step(value: float) -> float:
     for k in range(15, -7, -1):
         step = 10.0 ** k
         ratio = v / step
-        if abs(ratio - round(ratio)) <= 1e-9 * max(1.0, ratio) and round(ratio) >= 1:
+        # Float noise is relative to the value, not to the ratio: a tolerance
+        # that grew with the ratio took real last digits above ~1e8 for noise.
+        if round(ratio) >= 1 and abs(v - round(ratio) * step) <= 1e-12 * max(v, step):
             return step
     return 1e-6

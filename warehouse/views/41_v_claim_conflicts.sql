@@ -16,7 +16,7 @@
 CREATE OR REPLACE MACRO hkipo_significant_step(v) AS
     pow(10, coalesce(list_max(list_filter(range(-6, 16), lambda k:
         round(abs(v) / pow(10, k)) >= 1
-        AND abs(abs(v) / pow(10, k) - round(abs(v) / pow(10, k))) <= 1e-9 * greatest(1.0, abs(v) / pow(10, k)))), -6));
+        AND abs(abs(v) - round(abs(v) / pow(10, k)) * pow(10, k)) <= 1e-12 * greatest(abs(v), pow(10, k)))), -6));
 
 CREATE OR REPLACE MACRO hkipo_claim_tolerance(v, q) AS
     greatest(CASE WHEN q = 'approx' THEN 0.02 ELSE 0.01 END * abs(v), hkipo_significant_step(v));
