@@ -68,10 +68,28 @@ def run_crawl(spider: str | type[Spider], ctx: JobContext, run: RunRecord, **spi
     return extension.outcome
 
 
+class _BelowLevel(logging.Filter):
+    """Drops records under a level. A filter, not a level: CrawlerProcess's
+    dictConfig resets child loggers' levels and logs its banner right away."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.level
+
+
 def _quiet_scrapy() -> None:
-    """Scrapy's INFO lines (settings, stats dump) only when hkipo logs at DEBUG."""
+    """Scrapy's INFO lines (banner, settings, stats dump) only when hkipo logs at DEBUG."""
     root = logging.getLogger()
     level = logging.INFO if root.getEffectiveLevel() <= logging.DEBUG else logging.WARNING
+    for name in ("scrapy.utils.log", "scrapy.crawler", "scrapy.addons", "scrapy.middleware",
+                 "scrapy.extensions.telnet", "scrapy.core.engine", "scrapy.statscollectors"):
+        logger = logging.getLogger(name)
+        for f in [f for f in logger.filters if isinstance(f, _BelowLevel)]:
+            logger.removeFilter(f)
+        logger.addFilter(_BelowLevel(level))
     # Children keep their own level when CrawlerProcess re-configures "scrapy" (it logs versions on start).
     for name in ("scrapy", "scrapy.utils.log", "scrapy.crawler", "twisted", "py.warnings"):
         logging.getLogger(name).setLevel(level)
