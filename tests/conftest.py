@@ -22,8 +22,6 @@ from helpers import run_hkipo
 _GUARD_LOG = Path(os.environ.get("TMPDIR", "/tmp")) / f"hkipo-netguard-{os.getpid()}.log"
 os.environ[netguard.ENV_LOG] = str(_GUARD_LOG)
 netguard.install()
-# Keep third-party caches (yfinance's tz/cookie cache) out of the user's home.
-os.environ.setdefault("YF_CACHE_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"hkipo-yf-{os.getpid()}"))
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +40,11 @@ def _no_network_escape(request: pytest.FixtureRequest) -> Iterator[None]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "network_escape_expected: the test deliberately tries to escape the guard")
+    # Keep yfinance's on-disk cookie and time-zone caches out of the user's home
+    # for tests that call yfinance outside the project's transport.
+    from yfinance.cache import set_cache_location
+
+    set_cache_location(str(Path(os.environ.get("TMPDIR", "/tmp")) / f"hkipo-yf-{os.getpid()}"))
 
 
 @pytest.fixture
