@@ -169,6 +169,21 @@ class Replayer:
             )
 
 
+class _ReadableYaml:
+    """vcrpy's YAML, written with Chinese text as text (not \\u escapes).
+
+    Loading is vcrpy's own safe loader; only the dump differs, so vcrpy
+    reads these cassettes as it reads its own.
+    """
+
+    deserialize = staticmethod(yamlserializer.deserialize)
+
+    @staticmethod
+    def serialize(cassette_dict: dict[str, Any]) -> str:
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        return yaml.dump(cassette_dict, Dumper=dumper, allow_unicode=True)
+
+
 def _scrub_url(url: str) -> str:
     parts = urlsplit(url)
     if not parts.query:
@@ -227,7 +242,7 @@ class Recorder:
                 "requests": [copy.deepcopy(i.request) for i in self.interactions],
                 "responses": [copy.deepcopy(i.response) for i in self.interactions],
             }
-        FilesystemPersister.save_cassette(str(self.path), data, serializer=yamlserializer)
+        FilesystemPersister.save_cassette(str(self.path), data, serializer=_ReadableYaml)
         return len(data["requests"])
 
 
