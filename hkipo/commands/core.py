@@ -7,6 +7,7 @@ import datetime as dt
 import decimal
 import json
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,13 +36,35 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
+def _width(s: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _clip(s: str, max_width: int) -> str:
+    if _width(s) <= max_width:
+        return s
+    out, w = [], 0
+    for c in s:
+        cw = _width(c)
+        if w + cw > max_width - 1:
+            break
+        out.append(c)
+        w += cw
+    return "".join(out) + "…"
+
+
+def _pad(s: str, width: int, right: bool) -> str:
+    gap = " " * (width - _width(s))
+    return gap + s if right else s + gap
+
+
 def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, max_width: int = 60) -> str:
-    cells = [[_cell(v) for v in r] for r in rows]
-    cells = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in r] for r in cells]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    out = [" | ".join(c.ljust(w) for c, w in zip(columns, widths)), "-+-".join("-" * w for w in widths)]
+    cells = [[_clip(_cell(v), max_width) for v in r] for r in rows]
+    widths = [max([_width(c)] + [_width(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    out = [" | ".join(_pad(c, w, False) for c, w in zip(columns, widths)), "-+-".join("-" * w for w in widths)]
     for r in cells:
-        out.append(" | ".join(c.rjust(w) if _numeric(c) else c.ljust(w) for c, w in zip(r, widths)))
+        out.append(" | ".join(_pad(c, w, _numeric(c)) for c, w in zip(r, widths)))
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(out)
 
