@@ -96,6 +96,43 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated(f"stopped by signal {signal.Signals(signum).name}")
 
 
+def begin_run(ctx: JobContext, job: str) -> RunRecord:
+    """Before any job: reap runs of dead processes, refuse to mix live and
+    replayed data, sync the watchlist, and record the run as 'running'."""
+    from pipelines.watchlist import sync_watchlist
+
+    run = RunRecord(job=job, source=ctx.source_label)
+    if ctx.run_id:
+        run.run_id = ctx.run_id
+    with db.writer(ctx.db_path, lock_timeout=ctx.config.database.lock_timeout_seconds) as con, \
+            db.transaction(con):
+        runs.reap_stale(con)
+        if job not in DERIVED_JOBS:
+            db.claim_origin(con, ctx.origin, path=str(ctx.db_path))
+        sync_watchlist(con, ctx.config)
+        runs.start(con, run)
+    return run
+
+
+def end_run(ctx: JobContext, run: RunRecord, *, status: str | None = None) -> None:
+    """After any job: rebuild the statistics and finish the run record, in one transaction.
+
+    The rebuild runs whether or not this run wrote rows: a run killed between
+    its last batch and its rebuild leaves data the statistics have not seen,
+    and the next run must catch up. It is cheap, and writes nothing when
+    nothing changed.
+    """
+    from pipelines.reconcile import rebuild_ipo_stats
+
+    with db.writer(ctx.db_path, lock_timeout=ctx.config.database.lock_timeout_seconds) as con, \
+            db.transaction(con):
+        rebuild_ipo_stats(con)
+        runs.finish(con, run, status=status)
+    level = logging.INFO if (status or run.status) == "ok" else logging.WARNING
+    log.log(level, "job %s finished: %s, %d rows written%s", run.job, status or run.status, run.rows_written,
+            f"; {run.errors[0]}" if run.errors else "")
+
+
 def run_job(name: str, ctx: JobContext) -> RunRecord:
     """Run one job in this process and record it in `ingest_runs`.
 
@@ -103,19 +140,7 @@ def run_job(name: str, ctx: JobContext) -> RunRecord:
     failures are recorded on the run, whose status says how it ended.
     """
     fn = resolve(name)
-    run = RunRecord(job=name, source=ctx.source_label)
-    if ctx.run_id:
-        run.run_id = ctx.run_id
-    lock_timeout = ctx.config.database.lock_timeout_seconds
-
-    from pipelines.watchlist import sync_watchlist
-
-    with db.writer(ctx.db_path, lock_timeout=lock_timeout) as con, db.transaction(con):
-        runs.reap_stale(con)
-        if name not in DERIVED_JOBS:
-            db.claim_origin(con, ctx.origin, path=str(ctx.db_path))
-        sync_watchlist(con, ctx.config)
-        runs.start(con, run)
+    run = begin_run(ctx, name)
 
     previous = signal.getsignal(signal.SIGTERM)
     try:
@@ -140,15 +165,7 @@ def run_job(name: str, ctx: JobContext) -> RunRecord:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
-    with db.writer(ctx.db_path, lock_timeout=lock_timeout) as con, db.transaction(con):
-        if run.rows_written and name != "stats":
-            from pipelines.reconcile import rebuild_ipo_stats
-
-            rebuild_ipo_stats(con)
-        runs.finish(con, run, status=status)
-    level = logging.INFO if run.status == "ok" else logging.WARNING
-    log.log(level, "job %s finished: %s, %d rows written%s", name, status or run.status, run.rows_written,
-            f"; {run.errors[0]}" if run.errors else "")
+    end_run(ctx, run, status=status)
     if raised is not None:
         raise raised
     return run

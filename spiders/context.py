@@ -26,7 +26,8 @@ from twisted.python.failure import Failure
 from hkipo.cassette import Recorder, Replayer
 from hkipo.jobs import JobContext
 from spiders.cassette_storage import RECORDER_SETTING, REPLAYER_SETTING
-from spiders.runrecord import begin_run, end_run
+from hkipo.jobs import begin_run
+from spiders.runrecord import end_run
 from spiders.settings import cassette_settings, politeness_settings
 from warehouse.runs import RunRecord
 

@@ -209,10 +209,6 @@ def test_kill_nine_stress(ingests: dict[str, Ingest], tmp_path: Path, name: str)
     assert outcome["mid_ingest"] >= 12, (outcome, seed)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug in hkipo/jobs.py run_job (and spiders/runrecord.py end_run): statistics are rebuilt only when the "
-    "run itself wrote rows, so after a run killed between its last batch and the rebuild, ipo_stats stays "
-    "stale until some later run writes; see the issue 8 report"))
 @pytest.mark.slow
 def test_statistics_are_rebuilt_after_a_kill_before_the_rebuild(ingests: dict[str, Ingest], tmp_path: Path) -> None:
     """The state a SIGKILL leaves when it lands after the last batch committed and before the rebuild:

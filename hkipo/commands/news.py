@@ -69,7 +69,8 @@ def ingest(app: App, paths: tuple[str, ...], url: str | None, site: str | None) 
     """
     from pipelines.articles import load_articles, prepare
     from pipelines.dedupe import canonical_url
-    from spiders.runrecord import begin_run, end_run
+    from hkipo.jobs import begin_run
+    from spiders.runrecord import end_run
     from spiders.items import ArticleItem
     from spiders.pages.article import extract_article, original_url
 
