@@ -100,8 +100,7 @@ def summary(sections: list[Section]) -> str:
     lines = ["## Summary", "", "| benchmark | ratio | value | target |", "|---|---|---|---|"]
     for s in sections:
         for r in s.ratios:
-            if r.target is not None or r.name.endswith("(headline)"):
-                lines.append(f"| {s.title} | {r.name} | {r.value:.3g}× | {r.cell()} |")
+            lines.append(f"| {s.title} | {r.name} | {r.value:.3g}× | {r.cell()} |")
     return "\n".join(lines) + "\n"
 
 

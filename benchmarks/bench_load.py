@@ -92,7 +92,12 @@ def _prices(opts: Options, section: Section) -> None:
     frames = [(sym, synth.yfinance_frame(s)) for sym, s in series]
     fetched = dt.datetime.now(UTC)
     # What the job loads: bars_table's output (one table per symbol, as the job merges them).
-    tables = [bars_table(frame, sym, currency="HKD", fetched_at=fetched).table for sym, frame in frames]
+    tables: list[pa.Table] = []
+
+    def normalise_only() -> None:
+        tables[:] = [bars_table(frame, sym, currency="HKD", fetched_at=fetched).table for sym, frame in frames]
+
+    t_norm = time_runs("prices: of which bars_table (normalise frames)", normalise_only, opts.runs)
     full = pa.concat_tables(tables)
     rows = full.num_rows
     # Half present: the first half of every symbol's history, stored with other values (an older fetch).
@@ -115,10 +120,6 @@ def _prices(opts: Options, section: Section) -> None:
                 with db.transaction(con):
                     merge(con, "prices_daily", table, ["symbol", "trade_date"])
             con.execute("CHECKPOINT").fetchall()
-
-    def normalise_only() -> None:
-        for sym, frame in frames:
-            bars_table(frame, sym, currency="HKD", fetched_at=fetched)
 
     def merge_per_symbol() -> None:
         with db.writer(target) as con:
@@ -144,7 +145,6 @@ def _prices(opts: Options, section: Section) -> None:
     r = opts.runs
     changed = lambda: _fresh(t_changed, target)  # noqa: E731
     t_project = time_runs("prices: project path (bars_table + merge per symbol)", project_path, r, setup=changed)
-    t_norm = time_runs("prices: of which bars_table (normalise frames)", normalise_only, r)
     t_merge_sym = time_runs("prices: merge per symbol, one transaction each", merge_per_symbol, r, setup=changed)
     t_merge = time_runs("prices: merge, one batch", merge_one, r, setup=changed)
     t_bare = time_runs("prices: bare INSERT … ON CONFLICT DO UPDATE", bare, r, setup=changed)
@@ -292,8 +292,8 @@ def _articles(opts: Options, section: Section) -> None:
                                 (m / t_store.median) / (n / t_bare.median)))
 
 
-def _profile_store(section: Section) -> str:
-    """Where store_batch's time goes (pyinstrument, one run)."""
+def _profile_store(section: Section) -> tuple[str, str]:
+    """Where store_batch's time goes (pyinstrument, one run): a table of its callees, and the profile."""
     from pyinstrument import Profiler
 
     from pipelines.articles import store_batch
@@ -308,7 +308,27 @@ def _profile_store(section: Section) -> str:
             with db.transaction(con):
                 store_batch(con, full_prep[i:i + batch])
         prof.stop()
-    return prof.output_text(unicode=True, color=False, show_all=False, short_mode=False)
+    callees: dict[str, float] = {}
+    total = 0.0
+
+    def walk(frame) -> None:  # noqa: ANN001
+        nonlocal total
+        if frame.function == "store_batch":
+            total += frame.time
+            for child in frame.children:
+                name = f"{child.function} ({Path(child.file_path or '?').name})"
+                callees[name] = callees.get(name, 0.0) + child.time
+            return
+        for child in frame.children:
+            walk(child)
+
+    root = prof.last_session.root_frame()
+    if root is not None:
+        walk(root)
+    rows = sorted(callees.items(), key=lambda kv: -kv[1])[:8]
+    table = "| inside store_batch | seconds | share |\n|---|---|---|\n" + "\n".join(
+        f"| {name} | {secs:.2f} | {secs / total:.0%} |" for name, secs in rows) if total else ""
+    return table, prof.output_text(unicode=True, color=False)
 
 
 def _profile_prices(section: Section) -> str:
@@ -347,12 +367,13 @@ def run(opts: Options) -> Section:
             "(round, then `pa.array(...).cast(decimal128)`, dates from the index in one call) instead of per cell.")
         profiles.append("bars_table (pipelines/prices.py), 4 frames:\n" + _trim(_profile_prices(section)))
     store_ratio = section.ratios[-1]
+    table, text = _profile_store(section)
     section.notes.append(
         f"`store_batch` writes {store_ratio.value:.3g}× as many articles per second as the bare upsert writes "
-        "article rows: it is the whole story of an article (near-duplicate probe, URL look-up, articles, "
-        "URLs, mentions synced per batch, and claims synced per article — `write_claims` once per article, "
-        "each a MERGE plus a DELETE). The profile shows where its time goes.")
-    profiles.append("store_batch (pipelines/articles.py):\n" + _trim(_profile_store(section)))
+        "article rows: it writes the whole story of an article (near-duplicate probe, URL look-up, the article, "
+        "its URLs, mentions and claims, each set synced). Where its time goes (one profiled run, pyinstrument):"
+        "\n\n" + table)
+    profiles.append("store_batch (pipelines/articles.py):\n" + _trim(text))
     section.profile = "\n\n".join(profiles)
     section.extra.clear()
     section.seconds = time.perf_counter() - t0

@@ -106,10 +106,17 @@ class Section:
         return "\n".join(out)
 
 
-def time_runs(label: str, fn: Callable[[], Any], runs: int, *, setup: Callable[[], Any] | None = None) -> Timing:
-    """Run `setup` (untimed) then `fn` (timed), `runs` times."""
-    seconds = []
+def time_runs(label: str, fn: Callable[[], Any], runs: int, *, setup: Callable[[], Any] | None = None,
+              budget: float = 45.0) -> Timing:
+    """Run `setup` (untimed) then `fn` (timed), `runs` times, or fewer once `budget` seconds are spent.
+
+    A measurement that takes half a minute varies little between runs; the
+    budget keeps the slow paths (the findings) from making the whole run long.
+    """
+    seconds: list[float] = []
     for _ in range(runs):
+        if seconds and sum(seconds) > budget:
+            break
         if setup is not None:
             setup()
         gc.collect()

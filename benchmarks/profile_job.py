@@ -84,7 +84,7 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def stage_table(prof: dict, units: int, unit: str) -> str:
+def stage_table(prof: dict, units: float, unit: str) -> str:
     """A markdown table of the stage sums, with the unaccounted rest."""
     total = prof["total"]
     lines = ["| stage | seconds | share | per " + unit + " |", "|---|---|---|---|"]
