@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hkipo.config import Security
-from pipelines.textnorm import fold
+from pipelines.textnorm import fold, leftmost_longest
 
 
 @dataclass(frozen=True)
@@ -80,14 +80,7 @@ def find_mentions(text: str, securities: Sequence[Security], *, folded: str | No
                 continue
             for m in _alias_pattern(alias).finditer(f):
                 hits.append(Mention(sec.code, m.start(), m.end(), f"alias:{alias}"))
-    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
-    kept: list[Mention] = []
-    last_end = -1
-    for h in hits:
-        if h.start >= last_end:
-            kept.append(h)
-            last_end = h.end
-    return kept
+    return leftmost_longest(hits)
 
 
 def tag_article(title: str, text: str, securities: Sequence[Security], *, min_mentions: int = 2) -> list[ArticleMention]:

@@ -10,8 +10,31 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
 
 import opencc
+
+
+class _Span(Protocol):
+    start: int
+    end: int
+
+
+S = TypeVar("S", bound=_Span)
+
+
+def leftmost_longest(spans: Iterable[S]) -> list[S]:
+    """Non-overlapping matches, as a regex alternation would pick them:
+    the leftmost first, and at one position the longest ("MINIMAX-W" over
+    "MiniMax")."""
+    kept: list[S] = []
+    last_end = -1
+    for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
+        if span.start >= last_end:
+            kept.append(span)
+            last_end = span.end
+    return kept
 
 
 @functools.lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from hkipo.config import Security
 from pipelines.mentions import find_mentions
-from pipelines.textnorm import fold
+from pipelines.textnorm import fold, leftmost_longest
 
 
 @dataclass(frozen=True)
@@ -98,11 +98,4 @@ def _other_issuers(text: str, f: str) -> list[Entity]:
             found.append(Entity(None, m.start(1), m.end(1), m.group(1)))
     for m in _TICKER.finditer(text):
         found.append(Entity(None, m.start(), m.end(), m.group(0)))
-    found.sort(key=lambda e: (e.start, -(e.end - e.start)))
-    kept: list[Entity] = []
-    last = -1
-    for e in found:
-        if e.start >= last:
-            kept.append(e)
-            last = e.end
-    return kept
+    return leftmost_longest(found)
