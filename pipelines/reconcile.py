@@ -40,6 +40,7 @@ value to believe.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections import defaultdict
@@ -141,13 +142,128 @@ _RULE_NAMES = (
 )
 
 
+class _IntervalCache(dict):
+    """interval() of each distinct stated figure, computed once per reconciliation."""
+
+    def __missing__(self, key: tuple[float, str | None]) -> tuple[float, float]:
+        self[key] = iv = interval(*key)
+        return iv
+
+
+def _agree(a: Evidence, b: Evidence, intervals: _IntervalCache) -> bool:
+    """agree(a, b), with the intervals taken from the cache."""
+    if a.unit != b.unit:
+        return False
+    if a.value is None or b.value is None:
+        return a.value is None and b.value is None and a.value_text == b.value_text
+    alo, ahi = intervals[(a.value, a.qualifier)]
+    blo, bhi = intervals[(b.value, b.qualifier)]
+    return alo <= bhi and blo <= ahi
+
+
+def _supports(claims: Sequence[Evidence], intervals: _IntervalCache) -> list[int]:
+    """For each claim, the number of distinct source groups among the claims that agree with it.
+
+    Comparing every pair made the rebuild quadratic (a big IPO has thousands
+    of news claims per metric). Claims of different units never agree; a
+    figure without a value agrees with the same text only; numeric figures
+    are counted by `_overlapping_groups` in O(n log n).
+    """
+    out = [0] * len(claims)
+    by_unit: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(claims):
+        by_unit[c.unit].append(i)
+    for members in by_unit.values():
+        texts: dict[str | None, list[int]] = defaultdict(list)
+        numeric: list[int] = []
+        for i in members:
+            (numeric if claims[i].value is not None else texts[claims[i].value_text]).append(i)
+        for same_text in texts.values():
+            n = len({claims[i].source_group for i in same_text})
+            for i in same_text:
+                out[i] = n
+        ivs = [intervals[(claims[i].value, claims[i].qualifier)] for i in numeric]
+        counts = _overlapping_groups(ivs, [claims[i].source_group for i in numeric])
+        for i, n in zip(numeric, counts):
+            out[i] = n
+    return out
+
+
+def _overlapping_groups(ivs: list[tuple[float, float]], groups: list[str]) -> list[int]:
+    """For each closed interval, how many distinct groups have an interval overlapping it.
+
+    Each group's intervals are merged into disjoint segments; a group overlaps
+    a query Q iff one of its segments does, and the segments of one group that
+    overlap Q are consecutive, so
+
+        groups overlapping Q = segments overlapping Q
+                               − gaps between a group's consecutive segments lying inside Q
+
+    Segments overlapping Q come from two bisections (all, minus those ending
+    before Q, minus those starting after it); gaps inside Q from one sweep
+    over Q's right end with a Fenwick tree over the gaps' left ends. Distinct
+    intervals are answered once. O(n log n). An interval with a NaN end
+    (an infinite or NaN value) overlaps nothing, not even itself — as
+    `agree` compares.
+    """
+    by_group: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for iv, g in zip(ivs, groups):
+        if not (math.isnan(iv[0]) or math.isnan(iv[1])):
+            by_group[g].append(iv)
+    seg_lo: list[float] = []
+    seg_hi: list[float] = []
+    gaps: list[tuple[float, float]] = []  # (left end, right end) of the space between two segments of one group
+    for members in by_group.values():
+        members.sort()
+        lo, hi = members[0]
+        for a, b in members[1:]:
+            if a <= hi:
+                hi = max(hi, b)
+                continue
+            seg_lo.append(lo)
+            seg_hi.append(hi)
+            gaps.append((hi, a))
+            lo, hi = a, b
+        seg_lo.append(lo)
+        seg_hi.append(hi)
+    seg_lo.sort()
+    seg_hi.sort()
+    n_seg = len(seg_lo)
+
+    queries = sorted({iv for iv in ivs if not (math.isnan(iv[0]) or math.isnan(iv[1]))}, key=lambda q: q[1])
+    inside: dict[tuple[float, float], int] = {}
+    if gaps:
+        gaps.sort(key=lambda g: g[1])
+        lefts = sorted(g[0] for g in gaps)
+        tree = [0] * (len(lefts) + 1)  # Fenwick tree: how many swept gaps have each left end
+        added = 0
+        j = 0
+        for q in queries:
+            while j < len(gaps) and gaps[j][1] <= q[1]:
+                k = bisect.bisect_left(lefts, gaps[j][0]) + 1
+                while k <= len(lefts):
+                    tree[k] += 1
+                    k += k & -k
+                added += 1
+                j += 1
+            k = bisect.bisect_left(lefts, q[0])  # swept gaps starting before Q are not inside it
+            before = 0
+            while k > 0:
+                before += tree[k]
+                k -= k & -k
+            inside[q] = added - before
+    counts: dict[tuple[float, float], int] = {}
+    for q in queries:
+        ending_before = bisect.bisect_left(seg_hi, q[0])
+        starting_after = n_seg - bisect.bisect_right(seg_lo, q[1])
+        counts[q] = n_seg - ending_before - starting_after - inside.get(q, 0)
+    return [counts.get(iv, 0) for iv in ivs]
+
+
 def choose(claims: Sequence[Evidence]) -> Choice:
     """Rank one security-metric's claims by THE RULE and say why the winner won."""
-
-    def support(c: Evidence) -> int:
-        return len({o.source_group for o in claims if agree(o, c)})
-
-    supports = {c.claim_id: support(c) for c in claims}
+    intervals = _IntervalCache()
+    supports = {c.claim_id: s for c, s in zip(claims, _supports(claims, intervals))}
 
     def key(c: Evidence) -> tuple:
         canonical = _canonical_unit(c.metric)
@@ -167,7 +283,7 @@ def choose(claims: Sequence[Evidence]) -> Choice:
     best = ranked[0]
     # A figure in another currency is not compared (no guessed exchange rate): it can lose, never disagree.
     same_unit = [c for c in ranked if c.unit == best.unit]
-    rival = next((c for c in same_unit[1:] if not agree(c, best)), None)
+    rival = next((c for c in same_unit[1:] if not _agree(c, best, intervals)), None)
     groups = {c.source_group for c in same_unit}
     if rival is None:
         if len(groups) > 1:

@@ -288,7 +288,9 @@ def significant_step(value: float) -> float:
     v = abs(value)
     if v == 0 or not math.isfinite(v):
         return 1e-6
-    for k in range(15, -7, -1):
+    # A power of ten above 2·v rounds the ratio to 0 and can never match: start
+    # just above log10(v) instead of at 1e15 (the same answer, in a third of the steps).
+    for k in range(min(15, math.floor(math.log10(v)) + 2), -7, -1):
         step = 10.0 ** k
         ratio = v / step
         # Float noise is relative to the value, not to the ratio: a tolerance
