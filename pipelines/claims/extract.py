@@ -23,11 +23,19 @@ For every sentence (pipelines/claims/sentences.py):
    not a first-day figure and is dropped.
 
 Each claim keeps its sentence as the quote and the sentence's offset.
+
+Only the first MAX_TEXT_CHARS characters of a text are read (a page of
+several MB must not stall the news job); the sentence the cut falls in is
+dropped whole, so a figure is never read cut in half. Figures and entities
+are handed to their sentence by bisection on their offsets, so the cost
+grows with the text, not with sentences × figures.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,6 +51,10 @@ from pipelines.claims.sentences import Span, split_clauses, split_sentences
 from pipelines.textnorm import fold
 
 EXTRACTOR_VERSION = "news-claims/1"
+# Characters of one text read for claims: far beyond any real story (~5-30k), short enough that a
+# runaway page (a whole archive, a data dump) costs a fraction of a second.
+MAX_TEXT_CHARS = 200_000
+log = logging.getLogger(__name__)
 HK = ZoneInfo("Asia/Hong_Kong")
 AFTER_PENALTY = 4  # a cue after the figure counts as this many characters further away
 CLAUSE_PENALTY = 6  # ... and one before it, this many more per clause break in between
@@ -133,11 +145,20 @@ def extract_claims(text: str, securities: Sequence[Security], *,
     """
     if not text or not securities:
         return []
+    capped = len(text) > MAX_TEXT_CHARS
+    if capped:
+        log.info("claims: text of %d characters, reading the first %d", len(text), MAX_TEXT_CHARS)
+        text = text[:MAX_TEXT_CHARS]
     folded = fold(text)
     entities = find_entities(text, securities, folded=folded)
     by_code = {s.code: s for s in securities}
     published = _hk_date(published_at)
     quantities = [q for q in find_quantities(text) if q.unit is not None and not q.code_like]
+    qs_in = _ByOffset([q.num_start for q in quantities])
+    entities_in = _ByOffset([e.start for e in entities])
+    sentences = split_sentences(text)
+    if capped and sentences and sentences[-1].end >= len(text.rstrip()):
+        sentences.pop()  # the cut may fall inside it
     claims: list[Claim] = []
     seen: set[tuple] = set()
     carried: str | None = None  # subject carried from the previous sentence (a code, or '' for another issuer)
@@ -145,8 +166,8 @@ def extract_claims(text: str, securities: Sequence[Security], *,
     paragraph = -1
     after_list_item = False
     context_day: dt.date | None = None
-    for sentence in split_sentences(text):
-        sent_entities = [e for e in entities if sentence.start <= e.start < sentence.end]
+    for sentence in sentences:
+        sent_entities = [entities[i] for i in entities_in.between(sentence.start, sentence.end)]
         new_paragraph = sentence.paragraph != paragraph
         if new_paragraph:
             paragraph = sentence.paragraph
@@ -158,7 +179,7 @@ def extract_claims(text: str, securities: Sequence[Security], *,
             after_list_item = bool(_LIST_ITEM.match(fs))
         if not sent_entities and _MARKET_WIDE.search(fs):
             carried = None
-        sent_qs = [q for q in quantities if sentence.start <= q.num_start < sentence.end]
+        sent_qs = [quantities[i] for i in qs_in.between(sentence.start, sentence.end)]
         ctx = _Ctx(text, folded, sentence, split_clauses(sentence), sent_qs)
         for q in sent_qs:
             subject = _subject(ctx, q, sent_entities, carried, prev_entities)
@@ -184,6 +205,20 @@ def extract_claims(text: str, securities: Sequence[Security], *,
             prev_entities = sent_entities
         # A sentence naming nobody keeps the carried subject for the next one.
     return claims
+
+
+class _ByOffset:
+    """Indices of items whose offset lies in [start, end), in their original order, by bisection."""
+
+    def __init__(self, offsets: list[int]) -> None:
+        order = sorted(range(len(offsets)), key=offsets.__getitem__)
+        self._offsets = [offsets[i] for i in order]
+        self._order = order
+
+    def between(self, start: int, end: int) -> list[int]:
+        lo = bisect.bisect_left(self._offsets, start)
+        hi = bisect.bisect_left(self._offsets, end)
+        return sorted(self._order[lo:hi])
 
 
 def _hk_date(published_at: dt.datetime | None) -> dt.date | None:

@@ -26,6 +26,7 @@ _ABBREVIATIONS = frozenset({
     "mr", "mrs", "ms", "dr", "prof", "inc", "ltd", "co", "corp", "no", "nos", "st", "vs", "approx", "est",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "e.g", "i.e",
 })
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
 _ZH_END = "。！？!?；;"
 _EN_END = re.compile(r"[.!?](?=[\"'”’)\]]*\s+[\"'“‘(\[]?[A-Z0-9\u4e00-\u9fff])")
 # Commas and colons between digits are part of a number (1,837 / 22:45), not clause breaks.
@@ -47,10 +48,10 @@ def split_sentences(text: str) -> list[Span]:
             if ch in _ZH_END:
                 cuts.append(i + 1)
         for m in _EN_END.finditer(line):
-            word = re.search(r"([A-Za-z.]+)$", line[:m.start()])
-            if m.group(0) == "." and word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+            word = _word_before(line, m.start())
+            if m.group(0) == "." and word and word.lower().rstrip(".") in _ABBREVIATIONS:
                 continue
-            if m.group(0) == "." and word and re.fullmatch(r"(?:[A-Z]\.)*[A-Z]", word.group(1)):
+            if m.group(0) == "." and word and re.fullmatch(r"(?:[A-Z]\.)*[A-Z]", word):
                 continue  # initials: "U.S. investors", "J. Smith"
             cuts.append(m.end())
         cuts = sorted(set(cuts)) + [len(line)]
@@ -67,6 +68,18 @@ def split_sentences(text: str) -> list[Span]:
         if added:
             paragraph += 1
     return out
+
+
+def _word_before(line: str, end: int) -> str:
+    """The run of ASCII letters and dots ending at `end`.
+
+    Scanned backwards: a regex anchored at `$` on line[:end] rescans the line
+    for every full stop, quadratic on a long one-line page.
+    """
+    start = end
+    while start > 0 and line[start - 1] in _WORD_CHARS:
+        start -= 1
+    return line[start:end]
 
 
 def split_clauses(sentence: Span) -> list[Span]:
