@@ -92,6 +92,33 @@ def test_incremental_window_repairs_recent_bars_and_since_repairs_older_ones(con
     assert run_prices(config, tmp_db, MAIN, since=D(2026, 3, 1)).rows_written == 0
 
 
+def _count_writes(monkeypatch) -> list[int]:  # noqa: ANN001
+    """Rows written by each writer session of the job (each session is one transaction)."""
+    writes: list[int] = []
+    original = JobContext.write
+
+    def counting(self, run, fn):  # noqa: ANN001, ANN202
+        n = original(self, run, fn)
+        writes.append(n)
+        return n
+
+    monkeypatch.setattr(JobContext, "write", counting)
+    return writes
+
+
+def test_securities_are_written_in_batches_one_transaction_each(config, tmp_path, monkeypatch):
+    writes = _count_writes(monkeypatch)
+    one = run_prices(config, tmp_path / "one.duckdb", MAIN)
+    assert len(writes) == 1 and writes == [one.rows_written]  # both securities, one writer session
+    writes.clear()
+    monkeypatch.setattr("pipelines.prices.BATCH_ROWS", 1)  # every security fills a batch
+    each = run_prices(config, tmp_path / "each.duckdb", MAIN)
+    assert len(writes) == 2 and sum(writes) == each.rows_written == one.rows_written
+    assert (each.status, each.warnings, each.errors) == (one.status, one.warnings, one.errors)
+    query = "SELECT * EXCLUDE (fetched_at) FROM prices_daily ORDER BY symbol, trade_date"
+    assert rows(tmp_path / "each.duckdb", query) == rows(tmp_path / "one.duckdb", query)
+
+
 def test_only_the_requested_codes_are_fetched(config, tmp_db):
     run = run_prices(config, tmp_db, MAIN, codes=("02513",))
     assert run.status == "ok"
@@ -221,7 +248,7 @@ def test_a_request_missing_from_the_cassette_fails_the_run(config, tmp_db, tmp_p
         run_prices(config, tmp_db, tmp_path / "partial.yaml")
     rec = rows(tmp_db, "SELECT status, error FROM ingest_runs")[0]
     assert rec["status"] == "partial" and "not in cassette" in rec["error"]
-    # What was fetched before the miss is whole (its own transaction); nothing of 2513.HK.
+    # What was fetched before the miss is written, whole, before the miss stops the run; nothing of 2513.HK.
     assert [r["symbol"] for r in rows(tmp_db, "SELECT DISTINCT symbol FROM prices_daily")] == ["0100.HK"]
 
 
