@@ -9,6 +9,7 @@ original index, so a match's offsets point straight back into the source text.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
@@ -22,6 +23,12 @@ class _Span(Protocol):
 
 
 S = TypeVar("S", bound=_Span)
+
+_HAN = re.compile("[\u4e00-\u9fff]+")
+_LATIN = re.compile("[A-Za-z]")  # what `c.isascii() and c.isalpha()` accepts
+# Characters `_fold_char` may change: all but lower-case ASCII and CJK unified ideographs, which
+# NFKC and lower() keep as they are (tests/test_textnorm_speed.py checks every one of them).
+_MAY_CHANGE = re.compile("[^\x00-\x40\x5b-\x7f\u4e00-\u9fff]+")
 
 
 def leftmost_longest(spans: Iterable[S]) -> list[S]:
@@ -61,10 +68,26 @@ def to_simplified(text: str) -> str:
     return "".join(ch if len(ch := conv(c)) == 1 else c for c in text)
 
 
+def _fold_run(m: re.Match[str]) -> str:
+    return "".join(map(_fold_char, m.group()))
+
+
+def _width_fold(text: str) -> str:
+    """`_fold_char` on every character, visiting only the characters it can change.
+
+    ASCII is NFKC-stable, so ASCII text only needs lower-casing; elsewhere
+    the unchanged bulk (lower-case ASCII, CJK unified ideographs) is skipped
+    by a regex and only the runs between go through `_fold_char`. The
+    per-character Python loop this replaces was most of the cost of folding.
+    """
+    if text.isascii():
+        return text.lower()
+    return _MAY_CHANGE.sub(_fold_run, text)
+
+
 def fold(text: str) -> str:
     """Simplified script, half-width, lower case; len(fold(t)) == len(t)."""
-    widened = "".join(_fold_char(c) for c in text)
-    return to_simplified(widened)
+    return to_simplified(_width_fold(text))
 
 
 def script_of(text: str) -> str | None:
@@ -73,10 +96,11 @@ def script_of(text: str) -> str | None:
     Traditional text changes under t2s; Simplified text does not. Texts with
     few Han characters are English (or unknown, None, if empty).
     """
-    han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    han = "".join(_HAN.findall(text))
     if len(han) < 10:
-        latin = sum(c.isascii() and c.isalpha() for c in text)
+        latin = len(_LATIN.findall(text))
         return "en" if latin >= 20 else (None if not han else "zh-Hans")
-    sample = "".join(han[:5000])
-    changed = sum(a != b for a, b in zip(sample, to_simplified(sample)))
+    sample = han[:5000]
+    simplified = to_simplified(sample)
+    changed = 0 if simplified == sample else sum(a != b for a, b in zip(sample, simplified))
     return "zh-Hant" if changed / len(sample) > 0.02 else "zh-Hans"
