@@ -11,6 +11,7 @@ sidebar, a list of "related stocks") is not enough.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,30 +68,70 @@ def _alias_pattern(alias: str) -> re.Pattern[str]:
     return re.compile(re.escape(a))
 
 
+@dataclass(frozen=True)
+class _SecurityMatcher:
+    code: str
+    code_digits: str  # every spelling of the code contains these digits
+    code_pattern: re.Pattern[str]
+    aliases: tuple[tuple[str, str, re.Pattern[str]], ...]  # (alias, its folded form, pattern)
+
+
+WatchlistKey = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@functools.lru_cache(maxsize=16)
+def _matchers(key: WatchlistKey) -> tuple[_SecurityMatcher, ...]:
+    """Every pattern of a watchlist, compiled once (keyed by its codes and names, so an edited
+    watchlist gets its own entry). Each pattern keeps its own scan, as before: one alternation
+    of all of them would resolve overlaps differently from `leftmost_longest`."""
+    out = []
+    for code, names in key:
+        aliases = tuple((alias, fold(alias.strip()), _alias_pattern(alias)) for alias in names
+                        if len(fold(alias).strip()) >= 2)
+        out.append(_SecurityMatcher(code, str(int(code)), _code_patterns(code), aliases))
+    return tuple(out)
+
+
+def _watchlist_key(securities: Sequence[Security]) -> WatchlistKey:
+    return tuple((sec.code, sec.names) for sec in securities)
+
+
 def find_mentions(text: str, securities: Sequence[Security], *, folded: str | None = None) -> list[Mention]:
-    """Every code or alias hit, sorted by position (overlaps resolved: longest wins)."""
+    """Every code or alias hit, sorted by position (overlaps resolved: longest wins).
+
+    Pass `folded` (`fold(text)`) when the caller has it: folding is the costly part.
+    """
     f = folded if folded is not None else fold(text)
     hits: list[Mention] = []
-    for sec in securities:
-        for m in _code_patterns(sec.code).finditer(f):
-            if _is_code_context(f, m.start(), m.end(), m.group(0)):
-                hits.append(Mention(sec.code, m.start(), m.end(), f"code:{text[m.start():m.end()]}"))
-        for alias in sec.names:
-            if len(fold(alias).strip()) < 2:
-                continue
-            for m in _alias_pattern(alias).finditer(f):
-                hits.append(Mention(sec.code, m.start(), m.end(), f"alias:{alias}"))
+    for sec in _matchers(_watchlist_key(securities)):
+        # A substring test first: most securities are in no given text, and `in` is far cheaper than a scan.
+        if sec.code_digits in f:
+            for m in sec.code_pattern.finditer(f):
+                if _is_code_context(f, m.start(), m.end(), m.group(0)):
+                    hits.append(Mention(sec.code, m.start(), m.end(), f"code:{text[m.start():m.end()]}"))
+        for alias, folded_alias, pattern in sec.aliases:
+            if folded_alias in f:
+                for m in pattern.finditer(f):
+                    hits.append(Mention(sec.code, m.start(), m.end(), f"alias:{alias}"))
     return leftmost_longest(hits)
 
 
-def tag_article(title: str, text: str, securities: Sequence[Security], *, min_mentions: int = 2) -> list[ArticleMention]:
-    """Securities the article is about: named in the title, or mentioned at least `min_mentions` times."""
-    title_hits = find_mentions(title or "", securities)
-    body_hits = find_mentions(text or "", securities)
+def tag_article(title: str, text: str, securities: Sequence[Security], *, min_mentions: int = 2,
+                folded_title: str | None = None, folded_text: str | None = None) -> list[ArticleMention]:
+    """Securities the article is about: named in the title, or mentioned at least `min_mentions` times.
+
+    `folded_title` / `folded_text`: `fold()` of each, when the caller already has them.
+    """
+    title_hits: dict[str, list[Mention]] = {}
+    body_hits: dict[str, list[Mention]] = {}
+    for h in find_mentions(title or "", securities, folded=folded_title):
+        title_hits.setdefault(h.hkex_code, []).append(h)
+    for h in find_mentions(text or "", securities, folded=folded_text):
+        body_hits.setdefault(h.hkex_code, []).append(h)
     out = []
     for sec in securities:
-        t = [h for h in title_hits if h.hkex_code == sec.code]
-        b = [h for h in body_hits if h.hkex_code == sec.code]
+        t = title_hits.get(sec.code, [])
+        b = body_hits.get(sec.code, [])
         if not t and len(b) < min_mentions:
             continue
         methods = tuple(sorted({h.method for h in t + b}))
