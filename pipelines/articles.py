@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from hkipo.config import Security
@@ -42,12 +43,13 @@ from pipelines.dedupe import (
     FINGERPRINT_LENGTH,
     ROWS_PER_BAND,
     HEX_PER_HASH,
+    Fingerprints,
     article_id,
     bands,
     fingerprint,
-    similarity,
 )
 from pipelines.mentions import ArticleMention, tag_article
+from pipelines.textnorm import fold
 from spiders.items import ArticleItem
 from spiders.pages.article import EXTRACTOR_VERSION
 from warehouse.load import merge, sync_scope
@@ -106,11 +108,12 @@ def prepare(item: ArticleItem, securities: Sequence[Security], *, min_text_chars
     a = item.article
     if len(a.text) < min_text_chars:
         return "too little text to be an article"
-    mentions = tag_article(a.title, a.text, securities)
+    folded = fold(a.text)  # once: the tagger and the fingerprint both read the folded text
+    mentions = tag_article(a.title, a.text, securities, folded_text=folded)
     if not mentions:
         return "not about any watchlist security"
     claims = extract_claims(a.text, watchlist or securities, published_at=a.published_at)
-    return Prepared(item, fingerprint(a.text), tuple(mentions), tuple(claims))
+    return Prepared(item, fingerprint(a.text, folded=folded), tuple(mentions), tuple(claims))
 
 
 def known_article_urls(ctx) -> set[str]:  # noqa: ANN001 - hkipo.jobs.JobContext
@@ -124,15 +127,21 @@ def known_article_urls(ctx) -> set[str]:  # noqa: ANN001 - hkipo.jobs.JobContext
 def _group(batch: Sequence[Prepared]) -> list[list[Prepared]]:
     """Copies within a batch, earliest published first (the group's representative)."""
     ordered = sorted(batch, key=lambda p: (p.item.article.published_at or _LATEST, p.item.article.url))
+    fps = Fingerprints([p.fingerprint for p in ordered])
     groups: list[list[Prepared]] = []
-    for p in ordered:
-        for g in groups:
-            if set(p.urls) & {u for q in g for u in q.urls} or \
-                    similarity(p.fingerprint, g[0].fingerprint) >= DUPLICATE_SIMILARITY:
-                g.append(p)
-                break
-        else:
-            groups.append([p])
+    firsts: list[int] = []  # index in `ordered` of each group's first page
+    first_group_of_url: dict[str, int] = {}  # the first group any of whose pages had the URL
+    for i, p in enumerate(ordered):
+        # The first group that shares a URL with p or whose first page p nearly duplicates.
+        by_url = min((first_group_of_url[u] for u in p.urls if u in first_group_of_url), default=len(groups))
+        close = np.flatnonzero(fps.similarity(np.array(firsts, dtype=np.intp), fps, i) >= DUPLICATE_SIMILARITY)
+        g = min(by_url, int(close[0]) if close.size else len(groups))
+        if g == len(groups):
+            groups.append([])
+            firsts.append(i)
+        groups[g].append(p)
+        for u in p.urls:
+            first_group_of_url[u] = min(g, first_group_of_url.get(u, g))
     return groups
 
 
@@ -165,10 +174,18 @@ def _stored_near_duplicates(con: duckdb.DuckDBPyConnection, wanted: dict[int, st
         ).fetchall()
     finally:
         con.unregister("_fingerprint_probe")
+    if not rows:
+        return {}
+    keys_list = list(wanted)
+    row_of_key = {key: n for n, key in enumerate(keys_list)}
+    scores = Fingerprints([wanted[k] for k in keys_list]).similarity(
+        np.array([row_of_key[r[0]] for r in rows], dtype=np.intp), Fingerprints([r[2] for r in rows]),
+        np.arange(len(rows)))
     best: dict[int, tuple[float, str]] = {}
-    for key, aid, fp in rows:
-        score = similarity(wanted[key], fp)
-        if score >= DUPLICATE_SIMILARITY and (key not in best or (score, aid) > best[key]):
+    for n in np.flatnonzero(scores >= DUPLICATE_SIMILARITY):
+        key, aid, _ = rows[n]
+        score = float(scores[n])
+        if key not in best or (score, aid) > best[key]:
             best[key] = (score, aid)
     return {key: aid for key, (_, aid) in best.items()}
 

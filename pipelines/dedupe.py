@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -81,9 +82,9 @@ def registered_domain(host: str) -> str:
     return ".".join(labels[-2:])
 
 
-def normalized_text(text: str) -> str:
-    """Folded letters and digits only: what a fingerprint sees."""
-    return "".join(_KEEP.findall(fold(text)))
+def normalized_text(text: str, *, folded: str | None = None) -> str:
+    """Folded letters and digits only: what a fingerprint sees (`folded`: `fold(text)`, if the caller has it)."""
+    return "".join(_KEEP.findall(folded if folded is not None else fold(text)))
 
 
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
@@ -100,24 +101,30 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 _A, _B = _permutations()
 
 
-def shingle_hashes(text: str) -> np.ndarray:
-    """32-bit hashes of the distinct 5-character shingles of the normalized text."""
-    s = normalized_text(text)
+def shingle_hashes(text: str, *, folded: str | None = None) -> np.ndarray:
+    """32-bit hashes of the distinct 5-character shingles of the normalized text.
+
+    Each is the little-endian blake2b-32 of the shingle's UTF-8 (stored
+    fingerprints depend on it); the digests are joined and read by numpy in
+    one call rather than turned into Python ints one by one.
+    """
+    s = normalized_text(text, folded=folded)
     if not s:
         return np.zeros(0, dtype=np.uint64)
     grams = {s[i:i + SHINGLE] for i in range(max(1, len(s) - SHINGLE + 1))}
-    values = [int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "little") for g in grams]
-    return np.array(values, dtype=np.uint64)
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(g.encode(), digest_size=4).digest() for g in grams])
+    return np.frombuffer(digests, dtype="<u4").astype(np.uint64)
 
 
-def fingerprint(text: str) -> str:
+def fingerprint(text: str, *, folded: str | None = None) -> str:
     """MinHash signature of the text: 64 values of 16 bits, as 256 hex characters."""
-    h = shingle_hashes(text)
+    h = shingle_hashes(text, folded=folded)
     if h.size == 0:
         return "f" * FINGERPRINT_LENGTH
     # a < 2^31 and h < 2^32: a*h + b < 2^64, no overflow before the modulo.
     mins = ((_A[:, None] * h[None, :] + _B[:, None]) % _MODULUS).min(axis=1) & np.uint64(0xFFFF)
-    return "".join(f"{int(v):04x}" for v in mins)
+    return mins.astype(">u2").tobytes().hex()  # each value as 4 lower-case hex digits, in order
 
 
 def similarity(fp_a: str, fp_b: str) -> float:
@@ -127,6 +134,30 @@ def similarity(fp_a: str, fp_b: str) -> float:
     same = sum(fp_a[i:i + HEX_PER_HASH] == fp_b[i:i + HEX_PER_HASH]
                for i in range(0, FINGERPRINT_LENGTH, HEX_PER_HASH))
     return same / NUM_HASHES
+
+
+class Fingerprints:
+    """Fingerprints decoded once for vectorised `similarity`: a batch compares many pairs.
+
+    Each fingerprint becomes its characters' code points, shape (n, 64, 4):
+    a value matches when its 4 characters do, exactly as `similarity`
+    compares the hex text (whatever its case or content). A fingerprint of
+    the wrong length matches nothing (similarity 0.0).
+    """
+
+    def __init__(self, fps: Sequence[str]) -> None:
+        n = len(fps)
+        self.valid = np.array([len(fp) == FINGERPRINT_LENGTH for fp in fps], dtype=bool)
+        chars = "".join(fp if ok else "\0" * FINGERPRINT_LENGTH for fp, ok in zip(fps, self.valid, strict=True))
+        self.codes = np.frombuffer(chars.encode("utf-32-le"), dtype="<u4").reshape(n, NUM_HASHES, HEX_PER_HASH)
+
+    def __len__(self) -> int:
+        return len(self.valid)
+
+    def similarity(self, i: np.ndarray | int, other: Fingerprints, j: np.ndarray | int) -> np.ndarray:
+        """`similarity(self[i], other[j])`, element-wise over index arrays (broadcast)."""
+        same = (self.codes[i] == other.codes[j]).all(axis=-1).sum(axis=-1)
+        return np.where(self.valid[i] & other.valid[j], same / NUM_HASHES, 0.0)
 
 
 def bands(fp: str) -> list[str]:
