@@ -7,7 +7,10 @@ answer: all daily bars up to the day before the last (the back-fill), and
 the last [prices] overlap_days window plus one new bar (the incremental run:
 the overlap re-fetched and unchanged, one new row per symbol).
 `hkipo job prices --cassette …` runs each in its own process, as the daemon
-and `hkipo refresh` do.
+and `hkipo refresh` do. The job fetches and checks symbol by symbol and
+writes whole symbols in batches of up to 250,000 bars, one transaction each
+(`pipelines.prices.BATCH_ROWS`): the back-fill is 5 writes, the incremental
+day one.
 """
 
 from __future__ import annotations

@@ -290,38 +290,44 @@ def _adjusted(v: float) -> Decimal:
 _FAST_LIMIT = 1e11
 
 
-def _decimal_column(values: np.ndarray, places: np.ndarray, valid: np.ndarray, scalar: Callable[[float], Decimal],
-                    type_: pa.Decimal128Type) -> pa.Array:
-    """`scalar(v)` of each valid value (finite, > 0) as a decimal column; null where not valid.
+_POW10 = 10.0 ** np.arange(7)  # exact
+_POW10_INT = 10 ** np.arange(7, dtype=np.int64)
+
+
+def _decimal_column(values: np.ndarray, places: int | np.ndarray, valid: np.ndarray | None,
+                    scalar: Callable[[float], Decimal], type_: pa.Decimal128Type) -> pa.Array:
+    """`scalar(v)` of each valid value (finite, > 0; None: all are) as a decimal column; null where not valid.
 
     `round(v, n)` rounds the exact binary value (half to even); `rint(v * 10**n)` agrees unless the
-    product lies within its own rounding error of a half. Those values and the huge ones go through
-    `scalar` itself; if any of them does not fit the column, the column is built as `scalar` alone
-    would build it, so the error raised is the same.
+    product lies within its own rounding error (at most |product| * 2**-53) of a half. Those values
+    and the huge ones go through `scalar` itself; if any of them does not fit the column, the column
+    is built as `scalar` alone would build it, so the error raised is the same.
     """
-    huge = valid & ~(values < _FAST_LIMIT)
-    scaled = np.where(valid & ~huge, values, 1.0) * np.power(10.0, places)
+    ok = np.ones(len(values), dtype=bool) if valid is None else valid
+    huge = ok & ~(values < _FAST_LIMIT)
+    fast = ok & ~huge
+    scaled = (values if fast.all() else np.where(fast, values, 1.0)) * _POW10[places]
     nearest = np.rint(scaled)
-    slow = huge | (valid & (np.abs(np.abs(scaled - nearest) - 0.5) <= 2 * np.spacing(scaled)))
-    digits = np.where(valid & ~slow, nearest, 0.0).astype(np.int64)
-    unscaled = digits * np.power(10, type_.scale - places).astype(np.int64)
+    slow = huge | (fast & (np.abs(np.abs(scaled - nearest) - 0.5) <= np.abs(scaled) * 2.0**-50))
+    digits = nearest.astype(np.int64) if fast.all() and not slow.any() else np.where(
+        fast & ~slow, nearest, 0.0).astype(np.int64)
+    unscaled = digits * _POW10_INT[type_.scale - places]
     bound = Decimal(10) ** type_.precision
     for i in np.flatnonzero(slow):
         d = scalar(float(values[i])).scaleb(type_.scale)
         if abs(d) >= bound or d != d.to_integral_value():
-            return pa.array([scalar(float(x)) if ok else None for x, ok in zip(values, valid)], type_)
+            return pa.array([scalar(float(x)) if k else None for x, k in zip(values, ok)], type_)
         unscaled[i] = int(d)
     words = np.empty((len(values), 2), dtype=np.int64)  # decimal128: little-endian two's complement
     words[:, 0] = unscaled
     words[:, 1] = unscaled >> 63
-    validity = None if valid.all() else pa.array(valid, pa.bool_()).buffers()[1]
+    validity = None if valid is None or valid.all() else pa.array(valid, pa.bool_()).buffers()[1]
     return pa.Array.from_buffers(type_, len(values), [validity, pa.py_buffer(words)])
 
 
 def _adjusted_places(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """`_adjusted`'s decimal places per value; near a power of ten, math.log10 decides, as there."""
-    v = np.where(valid, values, 1.0)
-    lg = np.log10(v)
+    lg = np.log10(values if valid.all() else np.where(valid, values, 1.0))
     exponent = np.floor(lg)
     for i in np.flatnonzero(valid & (np.abs(lg - np.rint(lg)) < 1e-6)):
         exponent[i] = math.floor(math.log10(values[i]))
@@ -332,10 +338,16 @@ def _volume_column(values: np.ndarray) -> pa.Array:
     valid = np.isfinite(values)
     if (valid & ((values >= 2.0**63) | (values < -(2.0**63)))).any():  # as the row-wise build fails
         return pa.array([int(x) if ok else None for x, ok in zip(values, valid)], pa.int64())
+    if valid.all():
+        return pa.array(np.trunc(values).astype(np.int64), pa.int64())
     return pa.array(np.trunc(np.where(valid, values, 0.0)).astype(np.int64), pa.int64(), mask=~valid)
 
 
 def _floats(column: Any) -> np.ndarray:
+    """A column as float64, as `float(v)` gives each value (NaN for a missing one)."""
+    values = column.to_numpy()
+    if values.dtype.kind in "biuf":  # numpy's own cast: the same as float() per value, without a NaN scan
+        return values.astype(np.float64, copy=False)
     return column.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -378,12 +390,10 @@ def bars_table(frame: Any, symbol: str, *, currency: str | None, fetched_at: dt.
     flagged = (h < lo) | ~((lo <= o) & (o <= h) & (lo <= c) & (c <= h))
     n = int(kept.sum())
     kept_days = days[kept]
-    price_places = np.full(n, PRICE_DECIMALS, dtype=np.int64)
-    everywhere = np.ones(n, dtype=bool)
     columns: dict[str, Any] = {"symbol": pa.repeat(pa.scalar(symbol, pa.string()), n),
                                "trade_date": pa.array(kept_days, pa.date32())}
     for name, values in (("open", o), ("high", h), ("low", lo), ("close", c)):
-        columns[name] = _decimal_column(values, price_places, everywhere, _price, PRICES_SCHEMA.field(name).type)
+        columns[name] = _decimal_column(values, PRICE_DECIMALS, None, _price, PRICES_SCHEMA.field(name).type)
     adj = _floats(adj_column)[kept] if n else np.zeros(0)
     adj_valid = np.isfinite(adj) & (adj > 0)
     columns["adj_close"] = _decimal_column(adj, _adjusted_places(adj, adj_valid), adj_valid, _adjusted,
@@ -394,7 +404,7 @@ def bars_table(frame: Any, symbol: str, *, currency: str | None, fetched_at: dt.
     columns["source"] = pa.repeat(pa.scalar(SOURCE, pa.string()), n)
     columns["fetched_at"] = pa.repeat(pa.scalar(fetched_at, PRICES_SCHEMA.field("fetched_at").type), n)
     table = pa.table(columns, schema=PRICES_SCHEMA)
-    ordered = np.sort(kept_days)
+    ordered = kept_days if (kept_days[1:] > kept_days[:-1]).all() else np.sort(kept_days)
     if (ordered[1:] == ordered[:-1]).any():
         raise ValueError(f"{symbol}: two bars for one Hong Kong trading date")
     return Bars(table, skipped, kept_days[flagged].tolist(), before)
@@ -520,17 +530,17 @@ def run_prices_job(ctx: "JobContext", run: "RunRecord") -> None:
                 if bars is not None:
                     batch.add(plan, bars)
                 if batch.rows >= BATCH_ROWS:
-                    _write_batch(ctx, run, batch.take())
+                    write_batch(ctx, run, batch.take())
         except Exception:
             pending = batch.take()
             if pending:
                 log.info("the run stops: writing the %d security(ies) already fetched first", len(pending))
                 try:
-                    _write_batch(ctx, run, pending)
+                    write_batch(ctx, run, pending)
                 except Exception:  # the first error is the one the run reports
                     log.exception("could not write the securities fetched before the run stopped")
             raise
-        _write_batch(ctx, run, batch.take())
+        write_batch(ctx, run, batch.take())
         if waits:
             log.info("back-off waits computed but not slept (replay): %s", ", ".join(f"{w:.2f}s" for w in waits))
         transport.check()
@@ -585,8 +595,11 @@ def _normalise_one(run: "RunRecord", plan: FetchPlan, fetched: Fetched) -> pa.Ta
     return bars.table
 
 
-def _write_batch(ctx: "JobContext", run: "RunRecord", items: list[tuple[FetchPlan, pa.Table]]) -> None:
-    """One writer session, one transaction: the bars, the tolerance they were checked with, first-bar checks."""
+def write_batch(ctx: "JobContext", run: "RunRecord", items: list[tuple[FetchPlan, pa.Table]]) -> None:
+    """One writer session, one transaction: the bars, the tolerance they were checked with, first-bar checks.
+
+    `items` are whole securities (as `Batch.take` gives them); the rows count against `run`.
+    """
     if not items:
         return
     tolerance = ctx.config.prices.first_day_tolerance
