@@ -245,7 +245,7 @@ def fetch_history(transport: YahooTransport, plan: FetchPlan, *, end: dt.date, c
             frame = ticker.history(**kwargs)
         if frame is None or frame.empty:
             raise EmptyBars(f"Yahoo returned no bars for {plan.symbol} (empty result)")
-        if frame[list(PRICE_COLUMNS)].isna().all(axis=None):
+        if all(frame[col].isna().all() for col in PRICE_COLUMNS):  # column by column: no sub-frame copy
             raise EmptyBars(f"Yahoo returned {len(frame)} bar(s) for {plan.symbol}, none with prices")
         meta = ticker.get_history_metadata()
         currency = meta["currency"] if "currency" in meta else None
@@ -267,13 +267,6 @@ def fetch_history(transport: YahooTransport, plan: FetchPlan, *, end: dt.date, c
 # ---------------------------------------------------------------------------
 # normalising: frame -> Arrow rows
 # ---------------------------------------------------------------------------
-
-def _num(v: Any) -> float | None:
-    if v is None:
-        return None
-    f = float(v)
-    return None if math.isnan(f) or math.isinf(f) else f
-
 
 def _price(v: float) -> Decimal:
     return Decimal(str(round(v, PRICE_DECIMALS)))
@@ -482,7 +475,7 @@ def run_prices_job(ctx: "JobContext", run: "RunRecord") -> None:
 
     Fetching and checking go security by security; the normalised bars wait in
     a batch that is written in one writer session and ONE transaction once it
-    holds [BATCH_ROWS] bars, and at the end: opening the writer and merging
+    holds BATCH_ROWS bars, and at the end: opening the writer and merging
     cost the same for 1 bar as for 10,000, so an incremental day of 500
     securities is one write, not 500. A reader or a SIGKILL sees whole batches,
     hence whole securities, never part of one.
@@ -585,7 +578,8 @@ def _normalise_one(run: "RunRecord", plan: FetchPlan, fetched: Fetched) -> pa.Ta
         window_start = plan.start or dates[0]
         if plan.listing_date is not None and window_start <= plan.listing_date:
             window_start = dates[0]  # a late first bar is reported as such, not as a gap
-        missing = [d for d in missing_trading_days(dates, window_start, dates[-1]) if d not in set(bars.skipped)]
+        skipped = set(bars.skipped)
+        missing = [d for d in missing_trading_days(dates, window_start, dates[-1]) if d not in skipped]
         if missing:
             n, a, b = longest_run(missing, window_start, dates[-1])
             longest = f"; longest gap {n} trading days ({a} to {b})" if n >= LONG_GAP_TRADING_DAYS else ""
