@@ -313,6 +313,7 @@ _EVIDENCE_SQL = """
     LEFT JOIN articles a ON c.source_kind = 'article' AND a.article_id = c.source_id
     LEFT JOIN announcements n ON c.source_kind = 'announcement' AND n.announcement_id = c.source_id
     WHERE NOT list_contains(?::VARCHAR[], c.metric)
+      AND (c.value IS NULL OR isfinite(c.value))  -- NaN or infinity is no figure to believe
     ORDER BY c.claim_id
 """
 

@@ -253,3 +253,17 @@ def test_subscription_stats_one_row_per_ipo(warehouse: Path) -> None:
     assert [r[0] for r in rows] == ["00100", "02513"]
     assert rows[0][1:] == (1837.17, 417_646, 0.028073, 0.1739, 0.5653, 4.8176e9, 79.0, 7)
     assert rows[1][1] is None
+
+
+def test_a_non_finite_claim_is_ignored_not_fatal(warehouse: Path) -> None:
+    """A NaN or infinite value written by any writer must not stop the rebuild (choose() counts digits)."""
+    with db.writer(warehouse) as con, db.transaction(con):
+        _article(con, "a5", "d.example", 5)
+        write_claims(con, [_claim("first_day_close", float("nan"), "HKD", code="02513"),
+                           _claim("first_day_open", float("inf"), "HKD", code="02513")],
+                     source_kind="article", source_id="a5", source_url=None, extractor_version="t")
+        rebuild_ipo_stats(con)
+    stats = {(c, m): (v, n) for c, m, v, n in _rows(
+        warehouse, "SELECT hkex_code, metric, value, n_sources FROM v_ipo_stats WHERE hkex_code = '02513'")}
+    assert stats[("02513", "first_day_close")] == (131.5, 2)
+    assert ("02513", "first_day_open") not in stats
