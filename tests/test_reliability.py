@@ -3,8 +3,7 @@ warehouse-state helpers the kill -9, corpus and fault tests compare with.
 
 tests/test_concurrency.py covers a plain writer; here the writers are the
 real ones: a prices job writing batches of whole securities, one transaction
-each, and the daemon
-launching job after job. Every `hkipo sql` reader must succeed (waiting is
+each, and the daemon launching job after job. Every `hkipo sql` reader must succeed (waiting is
 allowed) and see whole batches only.
 """
 
