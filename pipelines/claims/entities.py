@@ -12,6 +12,7 @@ MiniMax by subject carry-over.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,11 +65,27 @@ def find_entities(text: str, securities: Sequence[Security], *, folded: str | No
     """Watchlist mentions and other issuers, by position; a watchlist hit wins an overlap."""
     f = folded if folded is not None else fold(text)
     ours = [Entity(m.hkex_code, m.start, m.end, text[m.start:m.end]) for m in find_mentions(text, securities, folded=f)]
-    others = _other_issuers(text, f)
-    out = list(ours)
-    for o in others:
-        if not any(o.start < e.end and e.start < o.end for e in out):
-            out.append(o)
+    return add_unless_overlapping(ours, _other_issuers(text, f))
+
+
+def add_unless_overlapping(kept: Sequence[Entity], candidates: Sequence[Entity]) -> list[Entity]:
+    """`kept` plus each candidate, in order, that overlaps nothing kept so far; sorted by position.
+
+    `kept` must not overlap itself (watchlist mentions never do). The kept
+    spans stay sorted and disjoint, so their ends are sorted too and one
+    bisection finds the only span a candidate could overlap: a long page
+    with thousands of names costs n log n, not n².
+    """
+    out = sorted(kept, key=lambda e: (e.start, e.end))
+    starts = [e.start for e in out]
+    ends = [e.end for e in out]
+    for o in candidates:
+        i = bisect.bisect_right(ends, o.start)  # the first kept span ending after o starts
+        if i < len(out) and starts[i] < o.end:
+            continue
+        out.insert(i, o)
+        starts.insert(i, o.start)
+        ends.insert(i, o.end)
     out.sort(key=lambda e: (e.start, e.end))
     return out
 
