@@ -5,7 +5,7 @@ Simplified Chinese, ~2 KB of text each, every one about a watchlist security
 and stating figures) on 4 hosts, linked from 8 RSS feeds, with robots.txt.
 `hkipo crawl news --cassette …` replays it through the news spider, article
 extraction, mention tagging, fingerprinting, claims extraction and the
-warehouse (batches of 50). The baseline is Scrapy itself on the same cassette
+warehouse (batches of 200, the default). The baseline is Scrapy itself on the same cassette
 and replay storage, same settings, with a trivial parse and no pipeline
 (benchmarks/scrapy_baseline.py); `scrapy bench` (Scrapy's local link-following
 server) is run too, for reference. Pages/s are Scrapy's own start→finish

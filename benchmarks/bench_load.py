@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from benchmarks import synth
 from benchmarks.harness import Options, Ratio, Section, Timing, time_runs
+from hkipo.config import NewsConfig
 
 UTC = dt.timezone.utc
 
@@ -277,9 +278,9 @@ def _articles(opts: Options, section: Section) -> None:
         Ratio("articles: bare upsert / ceiling", t_ceiling.median / t_bare.median),
     ]
 
-    # The whole batch write of the news pipeline: articles, URLs, mentions, claims, in batches of 50.
+    # The whole batch write of the news pipeline: articles, URLs, mentions, claims, in batches of 200 (the default).
     m = 400 if opts.quick else 2000
-    batch = 50
+    batch = NewsConfig().batch_size
     full_prep = _prepared(m, with_claims=True)
     claims = sum(len(p.claims) for p in full_prep)
     t_store_tpl = work / "store.template.duckdb"

@@ -371,7 +371,7 @@ class NewsCorpus:
     pages: list[SynthArticle] = field(default_factory=list)
     hosts: list[str] = field(default_factory=list)
 
-    def config_sections(self, *, batch_size: int = 50, politeness: dict[str, Any] | None = None) -> dict[str, Any]:
+    def config_sections(self, *, batch_size: int = 200, politeness: dict[str, Any] | None = None) -> dict[str, Any]:
         per_feed = max(1, -(-len(self.pages) // max(1, len(self.feeds))))
         return {
             "news": {"search_feeds": [], "search_codes": False, "max_items_per_feed": per_feed,

@@ -118,7 +118,7 @@ class NewsConfig(_Section):
     feeds: tuple[FeedConfig, ...] = ()
     refetch_known_urls: bool = False  # re-download articles already stored (normally skipped)
     min_text_chars: int = Field(default=80, ge=0)  # shorter main text: not an article
-    batch_size: int = Field(default=50, ge=1)  # articles per warehouse transaction
+    batch_size: int = Field(default=200, ge=1)  # articles per warehouse transaction
 
     @field_validator("search_feeds")
     @classmethod
