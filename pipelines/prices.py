@@ -350,6 +350,33 @@ class Bars:
     skipped: list[dt.date]  # rows without prices (NaN or zero): not stored
     inconsistent: list[dt.date]  # high below low, or open/close outside the range: stored, flagged
     before_window: int  # rows Yahoo sent from before the window asked for: not stored
+    out_of_range: list[dt.date] = field(default_factory=list)  # a value prices_daily cannot hold: not stored
+
+
+def _beyond_decimal(values: np.ndarray, valid: np.ndarray, scalar: Callable[[float], Decimal],
+                    type_: pa.Decimal128Type) -> np.ndarray:
+    """Valid values whose `scalar` decimal does not fit `type_`; exact (via `scalar`) near the bound."""
+    limit = Decimal(10) ** type_.precision
+    near = valid & ~(values < 0.5 * 10.0 ** (type_.precision - type_.scale))  # rounding cannot double a value
+    beyond = np.zeros(len(values), dtype=bool)
+    for i in np.flatnonzero(near):
+        beyond[i] = abs(scalar(float(values[i])).scaleb(type_.scale)) >= limit
+    return beyond
+
+
+def _beyond_columns(prices: Sequence[np.ndarray], adj: np.ndarray, volume: np.ndarray | None,
+                    priced: np.ndarray) -> np.ndarray:
+    """Priced rows with a value prices_daily cannot hold: a price of 10**14 or more (DECIMAL(18,4)), an
+    adjusted close of 10**12 or more (DECIMAL(18,6)), a volume beyond BIGINT. Yahoo sends such garbage
+    (1e300) now and then; the bar is skipped like a NaN bar, rather than failing the security's load."""
+    beyond = np.zeros(len(priced), dtype=bool)
+    for name, values in zip(("open", "high", "low", "close"), prices):
+        beyond |= _beyond_decimal(values, priced, _price, PRICES_SCHEMA.field(name).type)
+    beyond |= _beyond_decimal(adj, priced & np.isfinite(adj) & (adj > 0), _adjusted,
+                              PRICES_SCHEMA.field("adj_close").type)
+    if volume is not None:
+        beyond |= priced & np.isfinite(volume) & ((volume >= 2.0**63) | (volume < -(2.0**63)))
+    return beyond
 
 
 def _hk_days(index: Any) -> np.ndarray:
@@ -365,7 +392,8 @@ def hk_trade_dates(index: Any) -> list[dt.date]:
 
 def bars_table(frame: Any, symbol: str, *, currency: str | None, fetched_at: dt.datetime,
                start: dt.date | None = None) -> Bars:
-    """Normalise yfinance's frame: HK dates, exact decimals; rows without prices are left out.
+    """Normalise yfinance's frame: HK dates, exact decimals; rows without prices, or with a value the
+    table cannot hold (`_beyond_columns`), are left out and listed.
 
     Column-wise (numpy, Arrow): a 10-year back-fill is 2,500 rows per symbol, 500 symbols a run.
     """
@@ -373,13 +401,18 @@ def bars_table(frame: Any, symbol: str, *, currency: str | None, fetched_at: dt.
     adj_column = frame["Adj Close"] if "Adj Close" in frame.columns else frame["Close"]
     in_window = np.ones(len(days), dtype=bool) if start is None else days >= np.datetime64(start, "D")
     before = int(len(days) - in_window.sum())
-    kept = np.zeros(len(days), dtype=bool)
-    o = h = lo = c = np.zeros(0)
+    kept, beyond = np.zeros(len(days), dtype=bool), np.zeros(len(days), dtype=bool)
+    o = h = lo = c = adj = np.zeros(0)
+    volume: np.ndarray | None = None
     if in_window.any():
         o, h, lo, c = (_floats(frame[col]) for col in PRICE_COLUMNS)
-        kept = in_window & np.logical_and.reduce([np.isfinite(x) & (x > 0) for x in (o, h, lo, c)])
-        o, h, lo, c = o[kept], h[kept], lo[kept], c[kept]
-    skipped = days[in_window & ~kept].tolist()
+        priced = in_window & np.logical_and.reduce([np.isfinite(x) & (x > 0) for x in (o, h, lo, c)])
+        adj = _floats(adj_column)
+        volume = _floats(frame["Volume"]) if "Volume" in frame.columns else None
+        beyond = _beyond_columns((o, h, lo, c), adj, volume, priced)
+        kept = priced & ~beyond
+        o, h, lo, c, adj = o[kept], h[kept], lo[kept], c[kept], adj[kept]
+    skipped = days[in_window & ~kept & ~beyond].tolist()
     flagged = (h < lo) | ~((lo <= o) & (o <= h) & (lo <= c) & (c <= h))
     n = int(kept.sum())
     kept_days = days[kept]
@@ -387,12 +420,10 @@ def bars_table(frame: Any, symbol: str, *, currency: str | None, fetched_at: dt.
                                "trade_date": pa.array(kept_days, pa.date32())}
     for name, values in (("open", o), ("high", h), ("low", lo), ("close", c)):
         columns[name] = _decimal_column(values, PRICE_DECIMALS, None, _price, PRICES_SCHEMA.field(name).type)
-    adj = _floats(adj_column)[kept] if n else np.zeros(0)
     adj_valid = np.isfinite(adj) & (adj > 0)
     columns["adj_close"] = _decimal_column(adj, _adjusted_places(adj, adj_valid), adj_valid, _adjusted,
                                            PRICES_SCHEMA.field("adj_close").type)
-    columns["volume"] = (_volume_column(_floats(frame["Volume"])[kept])
-                         if n and "Volume" in frame.columns else pa.nulls(n, pa.int64()))
+    columns["volume"] = _volume_column(volume[kept]) if n and volume is not None else pa.nulls(n, pa.int64())
     columns["currency"] = pa.repeat(pa.scalar(currency or "HKD", pa.string()), n)
     columns["source"] = pa.repeat(pa.scalar(SOURCE, pa.string()), n)
     columns["fetched_at"] = pa.repeat(pa.scalar(fetched_at, PRICES_SCHEMA.field("fetched_at").type), n)
@@ -400,7 +431,7 @@ def bars_table(frame: Any, symbol: str, *, currency: str | None, fetched_at: dt.
     ordered = kept_days if (kept_days[1:] > kept_days[:-1]).all() else np.sort(kept_days)
     if (ordered[1:] == ordered[:-1]).any():
         raise ValueError(f"{symbol}: two bars for one Hong Kong trading date")
-    return Bars(table, skipped, kept_days[flagged].tolist(), before)
+    return Bars(table, skipped, kept_days[flagged].tolist(), before, days[beyond].tolist())
 
 
 # ---------------------------------------------------------------------------
@@ -568,6 +599,9 @@ def _normalise_one(run: "RunRecord", plan: FetchPlan, fetched: Fetched) -> pa.Ta
     if bars.skipped:
         run.warn(f"{symbol}: {len(bars.skipped)} bar(s) without prices (NaN or zero) skipped, not stored: "
                  f"{_dates(bars.skipped)}")
+    if bars.out_of_range:
+        run.warn(f"{symbol}: {len(bars.out_of_range)} bar(s) with a value out of range (price >= 1e14, adjusted "
+                 f"close >= 1e12 or volume beyond BIGINT) skipped, not stored: {_dates(bars.out_of_range)}")
     if bars.inconsistent:
         run.warn(f"{symbol}: {len(bars.inconsistent)} bar(s) whose open/close lie outside high-low, "
                  f"stored as Yahoo sent them: {_dates(bars.inconsistent)}")
@@ -578,7 +612,7 @@ def _normalise_one(run: "RunRecord", plan: FetchPlan, fetched: Fetched) -> pa.Ta
         window_start = plan.start or dates[0]
         if plan.listing_date is not None and window_start <= plan.listing_date:
             window_start = dates[0]  # a late first bar is reported as such, not as a gap
-        skipped = set(bars.skipped)
+        skipped = set(bars.skipped) | set(bars.out_of_range)
         missing = [d for d in missing_trading_days(dates, window_start, dates[-1]) if d not in skipped]
         if missing:
             n, a, b = longest_run(missing, window_start, dates[-1])
