@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -103,19 +103,27 @@ class FetchPlan:
     last_stored: dt.date | None
     start: dt.date | None  # None: Yahoo's full history (listing date unknown)
     reason: str
+    stored_currency: str | None = None  # of the last stored bar; None: nothing stored
+
+
+class StoredState(NamedTuple):
+    listing_date: dt.date | None
+    last_stored: dt.date | None
+    currency: str | None = None  # of the last stored bar
 
 
 def plan_fetches(
-    stored: dict[str, tuple[dt.date | None, dt.date | None]],
+    stored: dict[str, StoredState | tuple[dt.date | None, dt.date | None]],
     securities: Sequence[Security],
     *,
     overlap_days: int,
     since: dt.date | None = None,
 ) -> list[FetchPlan]:
-    """One window per security. `stored` maps a code to (listing date, last stored bar)."""
+    """One window per security. `stored` maps a code to its `StoredState` (or a (listing, last) pair)."""
     plans = []
     for s in securities:
-        listing, last = stored.get(s.code, (s.listing_date, None))
+        got = stored.get(s.code)
+        listing, last, currency = StoredState(*got) if got is not None else (s.listing_date, None, None)
         if since is not None:
             start, reason = since, f"--since {since}"
         elif last is not None:
@@ -127,22 +135,22 @@ def plan_fetches(
             start, reason = listing, f"back-fill from the listing date {listing}"
         else:
             start, reason = None, "back-fill of Yahoo's full history (listing date unknown)"
-        plans.append(FetchPlan(s.code, s.yahoo_symbol, listing, last, start, reason))
+        plans.append(FetchPlan(s.code, s.yahoo_symbol, listing, last, start, reason, currency))
     return plans
 
 
-def stored_state(con: "duckdb.DuckDBPyConnection", codes: Sequence[str]) -> dict[str, tuple[dt.date | None, dt.date | None]]:
-    """Listing date (reconciled facts, else config) and last stored bar per code."""
+def stored_state(con: "duckdb.DuckDBPyConnection", codes: Sequence[str]) -> dict[str, StoredState]:
+    """Listing date (reconciled facts, else config), last stored bar and its currency per code, in one query."""
     rows = con.execute(
         """
-        SELECT t.hkex_code, t.listing_date, max(p.trade_date)
+        SELECT t.hkex_code, t.listing_date, max(p.trade_date), arg_max(p.currency, p.trade_date)
         FROM v_ipo_terms t LEFT JOIN prices_daily p ON p.symbol = t.yahoo_symbol
         WHERE list_contains(?::VARCHAR[], t.hkex_code)
         GROUP BY ALL
         """,
         [list(codes)],
     ).fetchall()
-    return {code: (listing, last) for code, listing, last in rows}
+    return {code: StoredState(listing, last, currency) for code, listing, last, currency in rows}
 
 
 # ---------------------------------------------------------------------------
@@ -587,10 +595,21 @@ class Batch:
 
 
 def _normalise_one(run: "RunRecord", plan: FetchPlan, fetched: Fetched) -> pa.Table | None:
-    """One security's bars, checked (time zone, currency, gaps); None when nothing is to be stored."""
+    """One security's bars, checked (time zone, currency, gaps); None when nothing is to be stored.
+
+    A currency other than the stored bars' is refused like a foreign time zone: merging the
+    re-fetched overlap would relabel stored bars (and mix currencies in one series), and which of
+    the two is right needs a person. Without stored bars a non-HKD currency is only a warning.
+    """
     symbol = plan.symbol
     if fetched.timezone and fetched.timezone != HK_TZ:
         run.fail(f"{symbol}: Yahoo reports exchange time zone {fetched.timezone}, not {HK_TZ}; nothing stored")
+        return None
+    currency = fetched.currency or "HKD"  # what bars_table stores
+    if plan.stored_currency is not None and currency != plan.stored_currency:
+        sent = fetched.currency or "no currency (HKD assumed)"
+        run.fail(f"{symbol}: Yahoo reports prices in {sent}, but the stored bars are in {plan.stored_currency}; "
+                 f"nothing stored (the stored bars would be relabelled)")
         return None
     if fetched.currency and fetched.currency != "HKD":
         run.warn(f"{symbol}: prices are in {fetched.currency}, not HKD")
