@@ -49,6 +49,14 @@ def _content_type(headers: Headers | None) -> str | None:
     return header_value(headers, "Content-Type")
 
 
+def _web_link(base: str, link: str) -> bool:
+    """Whether a feed item's link resolves to a web URL; a malformed one (`http://[broken/`) does not."""
+    try:
+        return urlsplit(urljoin(base, link)).scheme.startswith("http")
+    except ValueError:
+        return False
+
+
 def parse_feed(body: bytes, url: str, headers: Headers | None = None) -> FeedPage:
     """RSS 0.9x/1.0/2.0 or Atom, well-formed or not."""
     ctype = _content_type(headers)
@@ -63,7 +71,7 @@ def parse_feed(body: bytes, url: str, headers: Headers | None = None) -> FeedPag
     for e in parsed.entries:
         title = " ".join((e.get("title") or "").split())
         link = e.get("link") or next((lk.get("href") for lk in e.get("links", []) if lk.get("href")), None)
-        if not link or not urlsplit(urljoin(url, link)).scheme.startswith("http"):
+        if not link or not _web_link(url, link):
             problems.append(f"item without a usable link skipped: {title[:80] or '(untitled)'}")
             continue
         stamp = e.get("published_parsed") or e.get("updated_parsed")
