@@ -72,13 +72,13 @@ def ingest(app: App, paths: tuple[str, ...], url: str | None, site: str | None) 
     from hkipo.jobs import begin_run
     from spiders.runrecord import end_run
     from spiders.items import ArticleItem
-    from spiders.pages.article import extract_article, original_url
+    from spiders.pages.article import extract_article, original_url, web_url
 
     from hkipo.jobs import JobContext
 
     if url and len(paths) > 1:
         raise click.UsageError("--url names one page; give one PATH with it")
-    if url and not url.startswith(("http://", "https://")):
+    if url and web_url(url) is None:
         raise click.BadParameter(f"expected an http(s) URL, got {url!r}", param_hint="--url")
     items = []
     now = dt.datetime.now(dt.timezone.utc)

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import trafilatura
 from lxml import html as lxml_html
@@ -66,6 +66,23 @@ def header_value(headers: Headers | None, name: str) -> str | None:
     return None
 
 
+def web_url(url: str) -> SplitResult | None:
+    """An http(s) URL's parts; None for another scheme or a malformed URL (`http://[broken/`, port 99999)."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return None
+    return parts if parts.scheme in ("http", "https") else None
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
 def _meta(tree: lxml_html.HtmlElement, *names: str) -> str | None:
     wanted = {n.lower() for n in names}
     for meta in tree.iter("meta"):
@@ -77,19 +94,25 @@ def _meta(tree: lxml_html.HtmlElement, *names: str) -> str | None:
 
 def _canonical(tree: lxml_html.HtmlElement, fetched: str) -> str:
     """rel=canonical or og:url when it names a real page on the same site; else the fetched URL."""
-    fetched_host = urlsplit(fetched).hostname or ""
+    fetched_host = _host(fetched)
     candidates = [link.get("href") for link in tree.xpath('//link[@rel="canonical"][@href]')]
     candidates.append(_meta(tree, "og:url"))
     for href in candidates:
         if not href:
             continue
-        absolute = urljoin(fetched, href.strip())
-        parts = urlsplit(absolute)
-        if parts.scheme not in ("http", "https") or parts.path in ("", "/"):
+        try:
+            absolute = urljoin(fetched, href.strip())
+        except ValueError:  # malformed: unusable, like any other bad canonical
+            continue
+        parts = web_url(absolute)
+        if parts is None or parts.path in ("", "/"):
             continue
         if registered_domain(parts.hostname or "") == registered_domain(fetched_host):
             return canonical_url(absolute)
-    return canonical_url(fetched)
+    try:
+        return canonical_url(fetched)
+    except ValueError:  # a malformed URL given by the caller: kept as given
+        return fetched
 
 
 def _clean_title(title: str, site: str) -> str:
@@ -114,7 +137,7 @@ def _site_name(tree: lxml_html.HtmlElement, hint: str | None, url: str) -> str:
         tail = tail.strip()
         if found and head and 0 < len(tail) <= 16 and tail not in _title(tree):
             return tail
-    return registered_domain(urlsplit(url).hostname or "") or "unknown"
+    return registered_domain(_host(url)) or "unknown"
 
 
 def _language(script: str | None, tree: lxml_html.HtmlElement) -> str | None:
@@ -170,8 +193,8 @@ _SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-
 def original_url(body: bytes) -> str | None:
     """Where a page saved from a browser came from: its "saved from url" mark, rel=canonical or og:url."""
     m = _SAVED_FROM.search(body[:4096])
-    if m:
-        return m.group(1).decode("ascii", "replace")
+    if m and web_url(mark := m.group(1).decode("ascii", "replace")):  # a malformed mark is no mark
+        return mark
     page, _ = decode_html(body)
     if not page.strip():
         return None
@@ -181,7 +204,7 @@ def original_url(body: bytes) -> str | None:
         return None
     for href in [link.get("href") for link in tree.xpath('//link[@rel="canonical"][@href]')] + [
             _meta(tree, "og:url")]:
-        if href and urlsplit(href.strip()).scheme in ("http", "https"):
+        if href and web_url(href):
             return href.strip()
     return None
 
