@@ -72,7 +72,7 @@ def ingest(app: App, paths: tuple[str, ...], url: str | None, site: str | None) 
     from hkipo.jobs import begin_run
     from spiders.runrecord import end_run
     from spiders.items import ArticleItem
-    from spiders.pages.article import extract_article, original_url, web_url
+    from spiders.pages.article import extract_article, not_a_page, original_url, web_url
 
     from hkipo.jobs import JobContext
 
@@ -80,7 +80,7 @@ def ingest(app: App, paths: tuple[str, ...], url: str | None, site: str | None) 
         raise click.UsageError("--url names one page; give one PATH with it")
     if url and web_url(url) is None:
         raise click.BadParameter(f"expected an http(s) URL, got {url!r}", param_hint="--url")
-    items = []
+    pages: list[tuple[str, ArticleItem | str]] = []  # each path's item, or why it is no page
     now = dt.datetime.now(dt.timezone.utc)
     for p in paths:
         path = Path(p)
@@ -88,23 +88,28 @@ def ingest(app: App, paths: tuple[str, ...], url: str | None, site: str | None) 
             body = path.read_bytes()
         except OSError as e:
             raise UserError(f"cannot read {path}: {e.strerror}") from None
+        kind = not_a_page(body)
+        if kind:  # as the spider skips a response that is not text
+            pages.append((p, f"not a web page ({kind})"))
+            continue
         page_url = url or original_url(body) or path.resolve().as_uri()
         article = extract_article(body, page_url, None, site=site)
         seen = tuple(dict.fromkeys((canonical_url(page_url), article.url)))
-        items.append(ArticleItem(article=article, via_feed="ingest", seen_urls=seen, fetched_at=now))
+        pages.append((p, ArticleItem(article=article, via_feed="ingest", seen_urls=seen, fetched_at=now)))
+    items = [item for _, item in pages if not isinstance(item, str)]
 
     ctx = JobContext(config=app.config, db_path=app.db_path)
     securities = ctx.securities()
     run = begin_run(ctx, "ingest")
     try:
-        for p, item in zip(paths, items, strict=True):
-            out = prepare(item, securities, min_text_chars=app.config.news.min_text_chars,
-                          watchlist=app.config.watchlist)
-            a = item.article
+        for p, item in pages:
+            out = item if isinstance(item, str) else prepare(
+                item, securities, min_text_chars=app.config.news.min_text_chars, watchlist=app.config.watchlist)
             if isinstance(out, str):
                 run.warn(f"{p}: not stored: {out}")
                 click.echo(f"{p}: not stored: {out}")
                 continue
+            a = item.article
             when = a.published_at.isoformat() if a.published_at else "unknown time"
             about = ", ".join(m.hkex_code for m in out.mentions)
             click.echo(f"{p}: {a.script or '?'} | {a.site} | {when}{' (HK time assumed)' if a.tz_assumed else ''} "

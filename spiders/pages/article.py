@@ -31,6 +31,9 @@ Headers = Mapping[str, str | bytes | Sequence[str | bytes]]
 RESCUE_BELOW_CHARS = 200
 # Bump when extraction changes what it produces, so stored articles are re-written on the next fetch.
 EXTRACTOR_VERSION = "news-article/1"
+# Formats a saved file may be instead of a page, by their first bytes (the spider has a Content-Type to go by).
+NOT_PAGES = ((b"%PDF-", "PDF document"), (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"),
+             (b"GIF87a", "GIF image"), (b"GIF89a", "GIF image"), (b"PK\x03\x04", "ZIP archive"))
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,12 @@ def web_url(url: str) -> SplitResult | None:
     except ValueError:
         return None
     return parts if parts.scheme in ("http", "https") else None
+
+
+def not_a_page(body: bytes) -> str | None:
+    """What a file is when its first bytes say it is not a web page (a PDF saved as .html), else None."""
+    head = body[:16].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return next((kind for magic, kind in NOT_PAGES if head.startswith(magic)), None)
 
 
 def _host(url: str) -> str:
