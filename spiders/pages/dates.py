@@ -111,7 +111,10 @@ def parse_written_date(text: str) -> tuple[dt.datetime, bool] | None:
                 if tz is None:
                     sign = 1 if zone[0] == "+" else -1
                     digits = zone[1:].replace(":", "")
-                    tz = dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+                    try:  # an offset of 24 h or more is no time zone
+                        tz = dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+                    except ValueError:
+                        continue
                 return value.replace(tzinfo=tz), False
             return value.replace(tzinfo=HK), True
     return None
