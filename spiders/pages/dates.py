@@ -13,7 +13,10 @@ visible bylines over a guess from the whole page:
 5. htmldate's quick search (markup it knows, dates in the URL; a date only).
 
 A time without an offset is taken as Hong Kong time (Asia/Hong_Kong): the
-sites covering HKEX listings write local time. `PublishedTime.tz_assumed`
+sites covering HKEX listings write local time. A statement the page makes
+but that cannot be read (2026-02-30, an offset of +25:00) leaves the time
+unknown: htmldate's guess would read the same bad statement and invent a
+date from it (2026-02-30 becomes 2026-02-01). `PublishedTime.tz_assumed`
 says when that happened, and a date without a time is midnight in Hong Kong.
 """
 
@@ -189,16 +192,20 @@ def _byline_texts(tree: lxml_html.HtmlElement) -> list[str]:
 
 def find_published(tree: lxml_html.HtmlElement, page_html: str, url: str | None = None) -> PublishedTime | None:
     """The page's publication time, by the order of trust in the module docstring."""
+    unreadable = False  # the page declared a time we could not read
     for source, values in (("meta", _meta_dates(tree)), ("json-ld", _json_ld_dates(tree)),
                            ("time", _time_elements(tree))):
         for value in values:
             parsed = parse_machine_date(value)
             if parsed:
                 return PublishedTime(parsed[0], source, parsed[1])
+            unreadable = unreadable or bool(value.strip())
     for text in _byline_texts(tree):
         parsed = parse_written_date(text)
         if parsed:
             return PublishedTime(parsed[0], "byline", parsed[1])
+    if unreadable:
+        return None
     import htmldate
 
     try:
