@@ -226,7 +226,10 @@ def _hk_date(published_at: dt.datetime | None) -> dt.date | None:
         return None
     if published_at.tzinfo is None:
         published_at = published_at.replace(tzinfo=HK)
-    return published_at.astimezone(HK).date()
+    try:
+        return published_at.astimezone(HK).date()
+    except OverflowError:  # within hours of year 1 or 9999: no real publication date, so none to reason from
+        return None
 
 
 def _subject(ctx: _Ctx, q: Quantity, sent_entities: list[Entity], carried: str | None,

@@ -14,9 +14,9 @@ visible bylines over a guess from the whole page:
 
 A time without an offset is taken as Hong Kong time (Asia/Hong_Kong): the
 sites covering HKEX listings write local time. A statement the page makes
-but that cannot be read (2026-02-30, an offset of +25:00) leaves the time
-unknown: htmldate's guess would read the same bad statement and invent a
-date from it (2026-02-30 becomes 2026-02-01). `PublishedTime.tz_assumed`
+but that cannot be read (2026-02-30, an offset of +25:00, 9999-12-31) leaves
+the time unknown: htmldate's guess would read the same bad statement and
+invent a date from it (2026-02-30 becomes 2026-02-01). `PublishedTime.tz_assumed`
 says when that happened, and a date without a time is midnight in Hong Kong.
 """
 
@@ -55,6 +55,9 @@ PATTERNS = (
     re.compile(r"(?P<d>\d{1,2})\s+(?P<mon>[A-Za-z]{3,9})\.?,?\s+(?P<y>20\d{2})" + _TIME + _ZONE, re.I),
     re.compile(r"(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2}),?\s+(?P<y>20\d{2})" + _TIME + _ZONE, re.I),
 )
+# A publication time at or after this is a placeholder (9999-12-31), not a date; a fixed bound rather
+# than one relative to the clock, so a replay reads a page the same way on any day.
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
 ZONES = {"HKT": HK, "香港時間": HK, "香港时间": HK, "CST": HK, "北京時間": HK, "北京时间": HK,
          "GMT": dt.timezone.utc, "UTC": dt.timezone.utc, "Z": dt.timezone.utc}
 
@@ -66,10 +69,12 @@ class PublishedTime:
     tz_assumed: bool  # True: the page gave no offset; Asia/Hong_Kong was assumed
 
 
-def _aware(value: dt.datetime) -> tuple[dt.datetime, bool]:
-    if value.tzinfo is None:
-        return value.replace(tzinfo=HK), True
-    return value, False
+def _aware(value: dt.datetime) -> tuple[dt.datetime, bool] | None:
+    """(aware datetime, tz_assumed), or None for a date too far ahead to be a publication time."""
+    value, assumed = (value.replace(tzinfo=HK), True) if value.tzinfo is None else (value, False)
+    if value >= LATEST:
+        return None
+    return value, assumed
 
 
 def parse_machine_date(value: str) -> tuple[dt.datetime, bool] | None:
@@ -118,8 +123,8 @@ def parse_written_date(text: str) -> tuple[dt.datetime, bool] | None:
                         tz = dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
                     except ValueError:
                         continue
-                return value.replace(tzinfo=tz), False
-            return value.replace(tzinfo=HK), True
+                value = value.replace(tzinfo=tz)
+            return _aware(value)
     return None
 
 
