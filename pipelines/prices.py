@@ -37,7 +37,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from hkipo.config import PricesConfig, Security
 from hkipo.errors import UserError
-from pipelines.yahoo_http import HK_TZ, YahooTransport, open_transport
+from pipelines.yahoo_http import HK_TZ, YahooTransport, forget_yfinance_answers, open_transport
 from warehouse import db
 from warehouse.load import merge
 
@@ -240,6 +240,7 @@ def fetch_history(transport: YahooTransport, plan: FetchPlan, *, end: dt.date, c
                     describe(exc) if exc else "?", wait)
 
     def attempt() -> Fetched:
+        forget_yfinance_answers()  # every attempt asks again, even for a window that ended in the past
         ticker = transport.ticker(plan.symbol)
         kwargs: dict[str, Any] = dict(interval="1d", end=end, auto_adjust=False, actions=False, repair=False,
                                       keepna=True, timeout=cfg.request_timeout_seconds)

@@ -266,6 +266,20 @@ def open_transport(*, cassette: Path | None = None, record: Path | None = None,
             log.info("recorded %d exchange(s) to %s", n, transport.recorder.path)
 
 
+def forget_yfinance_answers() -> None:
+    """Drop the chart answers yfinance memoises for the process.
+
+    yfinance sends a request whose `end` lies more than 30 minutes in the past
+    through an lru_cache (`YfData.cache_get`): a retry of an empty or failed
+    answer would get the same answer back without asking Yahoo again.
+    """
+    from yfinance.data import YfData
+
+    clear = getattr(YfData.cache_get, "cache_clear", None)
+    if clear is not None:
+        clear()
+
+
 @contextmanager
 def _bind_yfinance(session: Any, *, private_caches: bool) -> Iterator[None]:
     """Give yfinance a fresh process-wide state that uses `session`; restore afterwards.
