@@ -615,7 +615,12 @@ def _normalise_one(run: "RunRecord", plan: FetchPlan, fetched: Fetched) -> pa.Ta
     if fetched.currency and fetched.currency != "HKD":
         run.warn(f"{symbol}: prices are in {fetched.currency}, not HKD")
     now = dt.datetime.now(dt.timezone.utc)
-    bars = bars_table(fetched.frame, symbol, currency=fetched.currency, fetched_at=now, start=plan.start)
+    try:
+        bars = bars_table(fetched.frame, symbol, currency=fetched.currency, fetched_at=now, start=plan.start)
+    except ValueError as e:  # an answer that cannot be dated (no time zone, two bars for one day): this security only
+        why = str(e) if str(e).startswith(f"{symbol}: ") else f"{symbol}: {e}"
+        run.fail(f"{why}; nothing stored")
+        return None
     if bars.skipped:
         run.warn(f"{symbol}: {len(bars.skipped)} bar(s) without prices (NaN or zero) skipped, not stored: "
                  f"{_dates(bars.skipped)}")

@@ -138,3 +138,29 @@ def test_stored_state_gives_the_last_stored_bars_currency_and_plans_carry_it(con
     assert [(p.symbol, p.stored_currency) for p in plans] == [("0100.HK", "USD"), ("2513.HK", None)]
     assert plan_fetches({"00100": (D(2026, 1, 9), None)}, config.watchlist[:1], overlap_days=7)[0].stored_currency is None
 
+
+
+# ---------------------------------------------------------------------------
+# an answer that cannot be dated
+# ---------------------------------------------------------------------------
+
+def test_an_answer_that_cannot_be_dated_fails_that_security_only() -> None:
+    """yfinance merges same-day rows itself today; if an answer ever slips through, bars_table's
+    refusal must stay with its security instead of ending the run."""
+    import numpy as np
+    import pandas as pd
+
+    from pipelines.prices import HK_TZ, Fetched, FetchPlan, _normalise_one
+    from warehouse.runs import RunRecord
+
+    twice = pd.DatetimeIndex([pd.Timestamp("2026-01-09 09:30", tz=HK_TZ), pd.Timestamp("2026-01-09 16:00", tz=HK_TZ)])
+    v = np.array([10.0, 11.0])
+    frame = pd.DataFrame({"Open": v, "High": v, "Low": v, "Close": v, "Adj Close": v, "Volume": v}, index=twice)
+    plan = FetchPlan("00100", "0100.HK", D(2026, 1, 9), None, D(2026, 1, 9), "back-fill")
+    run = RunRecord("prices")
+    assert _normalise_one(run, plan, Fetched(frame, "HKD", HK_TZ, 1)) is None
+    assert run.errors == ["0100.HK: two bars for one Hong Kong trading date; nothing stored"]
+    naive = RunRecord("prices")
+    assert _normalise_one(naive, plan, Fetched(frame.tz_localize(None), "HKD", HK_TZ, 1)) is None
+    assert naive.errors == ["0100.HK: bar index has no time zone: cannot tell which Hong Kong day a bar "
+                            "belongs to; nothing stored"]
