@@ -132,9 +132,7 @@ def _prices(opts: Options, section: Section) -> None:
             batch.add(plan, bars_table(frame, sym, currency="HKD", fetched_at=fetched, start=plan.start).table)
             if batch.rows >= BATCH_ROWS:
                 write_batch(ctx, run, batch.take())
-        write_batch(ctx, run, batch.take())
-        with db.writer(target) as con:
-            con.execute("CHECKPOINT").fetchall()
+        write_batch(ctx, run, batch.take())  # closing the writer checkpoints (the WAL is folded in on close)
 
     def merge_per_symbol() -> None:
         with db.writer(target) as con:
