@@ -80,6 +80,24 @@ class _BelowLevel(logging.Filter):
         return record.levelno >= self.level
 
 
+class _NoTraceback(logging.Filter):
+    """Keeps a record, one line: the exception's type and message instead of its traceback.
+
+    Scrapy's robots.txt middleware logs a failed robots.txt download with the
+    whole traceback; the crawl's own outcome already says the site was down.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            msg = record.getMessage()
+            record.msg = f"{msg} ({type(exc).__name__})" if str(exc) in msg else f"{msg}: {type(exc).__name__}: {exc}"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def _quiet_scrapy() -> None:
     """Scrapy's INFO lines (banner, settings, stats dump) only when hkipo logs at DEBUG."""
     root = logging.getLogger()
@@ -90,6 +108,11 @@ def _quiet_scrapy() -> None:
         for f in [f for f in logger.filters if isinstance(f, _BelowLevel)]:
             logger.removeFilter(f)
         logger.addFilter(_BelowLevel(level))
+    robots = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+    for f in [f for f in robots.filters if isinstance(f, _NoTraceback)]:
+        robots.removeFilter(f)
+    if level > logging.DEBUG:
+        robots.addFilter(_NoTraceback())
     # Children keep their own level when CrawlerProcess re-configures "scrapy" (it logs versions on start).
     for name in ("scrapy", "scrapy.utils.log", "scrapy.crawler", "twisted", "py.warnings"):
         logging.getLogger(name).setLevel(level)
