@@ -34,7 +34,7 @@ BASELINE = "SELECT count(*), min(close), max(close), avg(volume) FROM prices_dai
 
 
 def _claims(sec: synth.SynthSecurity, rng: random.Random) -> list:
-    from pipelines.claims.model import Claim
+    from hkipo.core.items import Claim
 
     shares = rng.randint(20, 400) * 1_000_000
     public = shares // 10
@@ -55,8 +55,8 @@ def _claims(sec: synth.SynthSecurity, rng: random.Random) -> list:
 
 
 def _build(path: Path, n: int, years: int) -> tuple[int, int]:
-    from hkipo.config import parse_config
-    from pipelines.claims.model import claims_table
+    from hkipo.core.config import parse_config
+    from warehouse.claims import claims_table
     from pipelines.reconcile import rebuild_ipo_stats
     from pipelines.watchlist import sync_watchlist
     from warehouse import db

@@ -100,8 +100,9 @@ def _profile(work: Path, config: Path, cassette: Path) -> dict:
 def _rebuild_seconds(work: Path, k: int, profile: cProfile.Profile | None = None) -> float:
     """Time one statistics rebuild over `k` claims of one security and metric (profiled into `profile` if given)."""
 
-    from hkipo.config import load_config
-    from pipelines.claims.model import Claim, claims_table
+    from hkipo.core.config import load_config
+    from hkipo.core.items import Claim
+    from warehouse.claims import claims_table
     from pipelines.reconcile import rebuild_ipo_stats
     from pipelines.watchlist import sync_watchlist
     from warehouse import db
@@ -135,9 +136,9 @@ def _rebuild_seconds(work: Path, k: int, profile: cProfile.Profile | None = None
 
 def _claims_seconds(sentences: int, profile: cProfile.Profile | None = None) -> float:
     """extract_claims on one story with `sentences` sentences, each stating a price."""
-    from hkipo.config import load_config
-    from pipelines.claims import extract_claims
-    from pipelines.claims.extract import MAX_TEXT_CHARS
+    from hkipo.core.config import load_config
+    from hkipo.extract.claims import extract_claims
+    from hkipo.extract.claims.extract import MAX_TEXT_CHARS
 
     text = " ".join(f"MiniMax (0100.HK) traded at HK${100 + i * 0.05:.2f} at {9 + i // 60:02d}:{i % 60:02d}."
                     for i in range(sentences))
@@ -266,12 +267,12 @@ def run(opts: Options) -> Section:
     sizes = (250, 500, 1000, 2000) if opts.quick else (500, 1000, 2000, 4000)
     claims, growth, hot = _scaling(_claims_seconds, sizes)
     section.notes.append(
-        "Claims extraction (`pipelines.claims.extract_claims`) against the number of figure-stating "
+        "Claims extraction (`hkipo.extract.claims.extract_claims`) against the number of figure-stating "
         "sentences in one story:\n\n| sentences | seconds |\n|---|---|\n"
         + "\n".join(f"| {k:,} | {s:.2f} |" for k, s in claims)
         + f"\n\nGrowth exponent {growth:.2f} between the two largest sizes. "
         + _growth_verdict(growth, "extraction") + f" Most self time at {sizes[-1]:,} sentences: {hot}. "
-        "A text over `MAX_TEXT_CHARS` is read up to it (pipelines/claims/extract.py), so a page of "
+        "A text over `MAX_TEXT_CHARS` is read up to it (hkipo/extract/claims/extract.py), so a page of "
         "several MB costs no more than one of that length.")
     section.seconds = time.perf_counter() - t0
     return section

@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from benchmarks import synth
 from benchmarks.harness import Options, Ratio, Section, Timing, time_runs
-from hkipo.config import NewsConfig
+from hkipo.core.config import NewsConfig
 
 UTC = dt.timezone.utc
 
@@ -87,12 +87,12 @@ def _ceiling(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None
 # ---------------------------------------------------------------------------
 
 def _prices(opts: Options, section: Section) -> None:
-    from hkipo.config import load_config
-    from hkipo.jobs import JobContext
+    from hkipo.core.config import load_config
+    from hkipo.core.context import JobContext
     from pipelines.prices import BATCH_ROWS, Batch, FetchPlan, bars_table, write_batch
     from warehouse import db
     from warehouse.load import merge
-    from warehouse.runs import RunRecord
+    from hkipo.core.runs import RunRecord
 
     n_symbols, n_days = (20, 1000) if opts.quick else (80, 2500)
     days = synth.trading_days(dt.date(2016, 1, 4), dt.date(2026, 11, 20))[-n_days:]
@@ -189,10 +189,10 @@ def _prices(opts: Options, section: Section) -> None:
 
 def _prepared(n: int, *, with_claims: bool) -> list[Any]:
     """Pages → `Prepared` (the pipeline's own prepare() when claims are wanted; else the row fields only)."""
-    from hkipo.config import load_config
+    from hkipo.core.config import load_config
     from pipelines.articles import Prepared, prepare
-    from spiders.items import ArticleItem
-    from spiders.pages.article import Article
+    from hkipo.core.items import ArticleItem
+    from hkipo.extract.article import Article
 
     cfg = load_config(None)
     wl = synth.default_watchlist()

@@ -2,7 +2,7 @@
 
     python -m benchmarks.profile_job JOB CONFIG DB CASSETTE OUT_JSON
 
-Runs `hkipo.jobs.run_job(JOB, ...)` exactly as `hkipo job JOB --cassette …`
+Runs `hkipo.app.jobs.run_job(JOB, ...)` exactly as `hkipo job JOB --cassette …`
 does, then sums the sampled time under each stage's entry function
 (outermost frames only, so nothing is counted twice) and writes the sums and
 the profile text to OUT_JSON.
@@ -18,20 +18,20 @@ from pathlib import Path
 # (label, file suffix, function): the entry point of each stage.
 STAGES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "news": (
-        ("feed parsing (feedparser)", "spiders/pages/feed.py", "parse_feed"),
-        ("article extraction (trafilatura, dates, charset)", "spiders/pages/article.py", "extract_article"),
-        ("mention tagging", "pipelines/mentions.py", "tag_article"),
-        ("claims extraction", "pipelines/claims/extract.py", "extract_claims"),
-        ("fingerprint (MinHash)", "pipelines/dedupe.py", "fingerprint"),
+        ("feed parsing (feedparser)", "hkipo/extract/feed.py", "parse_feed"),
+        ("article extraction (trafilatura, dates, charset)", "hkipo/extract/article.py", "extract_article"),
+        ("mention tagging", "hkipo/extract/mentions.py", "tag_article"),
+        ("claims extraction", "hkipo/extract/claims/extract.py", "extract_claims"),
+        ("fingerprint (MinHash)", "hkipo/extract/dedupe.py", "fingerprint"),
         ("loading: store_batch (DuckDB)", "pipelines/articles.py", "store_batch"),
         ("loading: writer open/migrate check/close", "warehouse/db.py", "writer"),
         ("statistics rebuild", "pipelines/reconcile.py", "rebuild_ipo_stats"),
-        ("cassette look-up (Replayer)", "hkipo/cassette.py", "lookup"),
-        ("cassette load (YAML)", "hkipo/cassette.py", "load_interactions"),
-        ("importing Scrapy and the spiders", "hkipo/jobs.py", "resolve"),
+        ("cassette look-up (Replayer)", "hkipo/core/cassette.py", "lookup"),
+        ("cassette load (YAML)", "hkipo/core/cassette.py", "load_interactions"),
+        ("importing Scrapy and the spiders", "hkipo/app/jobs.py", "resolve"),
     ),
     "prices": (
-        ("cassette load (YAML)", "hkipo/cassette.py", "load_interactions"),
+        ("cassette load (YAML)", "hkipo/core/cassette.py", "load_interactions"),
         ("yfinance history() (replayed HTTP, JSON, DataFrame)", "pipelines/prices.py", "fetch_history"),
         ("normalising: bars_table", "pipelines/prices.py", "bars_table"),
         ("gap check (HKEX calendar)", "pipelines/prices.py", "missing_trading_days"),
@@ -39,7 +39,7 @@ STAGES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("loading: writer open/migrate check/close", "warehouse/db.py", "writer"),
         ("reading the stored state (reader open + query)", "pipelines/prices.py", "stored_state"),
         ("statistics rebuild", "pipelines/reconcile.py", "rebuild_ipo_stats"),
-        ("importing the job", "hkipo/jobs.py", "resolve"),
+        ("importing the job", "hkipo/app/jobs.py", "resolve"),
     ),
 }
 
@@ -64,8 +64,9 @@ def stage_times(root: object, stages: tuple[tuple[str, str, str], ...]) -> dict[
 def main(argv: list[str]) -> int:
     from pyinstrument import Profiler
 
-    from hkipo.config import load_config
-    from hkipo.jobs import JobContext, run_job
+    from hkipo.core.config import load_config
+    from hkipo.app.jobs import run_job
+    from hkipo.core.context import JobContext
 
     job, config_path, db_path, cassette, out = argv
     logging.basicConfig(level=logging.WARNING)

@@ -19,9 +19,9 @@ from typing import Any
 import scrapy
 from scrapy.crawler import CrawlerProcess
 
-from hkipo.cassette import Replayer
+from hkipo.core.cassette import Replayer
 from spiders.cassette_storage import REPLAYER_SETTING
-from spiders.run import crawler_settings
+from spiders.runner import crawler_settings
 from spiders.settings import cassette_settings
 
 _LINK = re.compile(rb"<link>([^<]+)</link>")

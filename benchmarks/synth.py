@@ -4,7 +4,7 @@ Nothing here is real market data or real coverage. Securities are
 "Synthetic Holdings 70001" and so on (codes from 70001 up); articles are
 generated from this module's own sentence templates with random figures and
 random filler; price series are seeded random walks on HKEX trading days.
-Cassettes are written with the project's own `hkipo.cassette.Recorder`, in
+Cassettes are written with the project's own `hkipo.core.cassette.Recorder`, in
 the same shapes as the hand-authored ones (the Yahoo exchanges come from
 cassettes/build/prices.py), so they replay through the real code paths.
 
@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from hkipo.cassette import Recorder
-from hkipo.codes import code_to_yahoo
+from hkipo.core.cassette import Recorder
+from hkipo.core.codes import code_to_yahoo
 
 REPO = Path(__file__).resolve().parent.parent
 HK = dt.timezone(dt.timedelta(hours=8))
@@ -423,7 +423,7 @@ def news_cassette(path: Path, watchlist: Sequence[dict[str, Any]], *, pages: int
 
 def default_watchlist() -> list[dict[str, Any]]:
     """The packaged default watchlist as plain dicts (for configs that keep it)."""
-    from hkipo.config import default_config_text, parse_config
+    from hkipo.core.config import default_config_text, parse_config
 
     cfg = parse_config(default_config_text(), "<default>")
     return [{k: v for k, v in s.model_dump().items() if v not in (None, "", ())} for s in cfg.watchlist]

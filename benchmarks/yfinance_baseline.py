@@ -2,7 +2,7 @@
 
     python -m benchmarks.yfinance_baseline CASSETTE START SYMBOL...
 
-The same replay transport as `hkipo job prices` (`pipelines.yahoo_http.open_transport`)
+The same replay transport as `hkipo job prices` (`spiders.yahoo_http.open_transport`)
 and the same `history()` arguments, one call per symbol, and nothing else: no
 config, no run record, no normalising, no calendar check, no warehouse. The
 benchmark times this whole process as it times the job's, so the difference
@@ -19,7 +19,7 @@ from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
-    from pipelines.yahoo_http import open_transport
+    from spiders.yahoo_http import open_transport
 
     cassette, start, symbols = Path(argv[0]), dt.date.fromisoformat(argv[1]), argv[2:]
     end = dt.date.today() + dt.timedelta(days=1)  # period1/period2 are volatile: not matched in replay

@@ -1,3 +1,3 @@
-from hkipo.cli import main
+from hkipo.app.cli import main
 
 main()

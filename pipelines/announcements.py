@@ -18,13 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 
-from pipelines.allotment import PARSER_VERSION
-from pipelines.claims.model import Claim, write_claims
+from hkipo.extract.allotment import PARSER_VERSION
+from hkipo.core.items import Announcement, ParsedAnnouncement
+from warehouse.claims import write_claims
 from warehouse.load import merge
 
 log = logging.getLogger(__name__)
@@ -37,28 +37,6 @@ ANNOUNCEMENTS = pa.schema([
 ])
 
 
-@dataclass(frozen=True)
-class Announcement:
-    announcement_id: str
-    hkex_code: str
-    title: str
-    language: str  # 'en' | 'zh'
-    url: str
-    published_at: dt.datetime | None
-    kind: str = "allotment_results"
-    pdf_sha256: str | None = None
-    pages: int | None = None
-    text: str | None = None
-    parser_version: str = PARSER_VERSION
-
-
-@dataclass(frozen=True)
-class ParsedAnnouncement:
-    """What the hkex spider yields for one PDF: the document and the figures it states."""
-
-    announcement: Announcement
-    claims: tuple[Claim, ...]
-    warnings: tuple[str, ...] = ()
 
 
 def announcements_table(anns: Sequence[Announcement], *, fetched_at: dt.datetime | None = None) -> pa.Table:
@@ -79,39 +57,10 @@ def write_announcement(con: duckdb.DuckDBPyConnection, parsed: ParsedAnnouncemen
     return n
 
 
-def known_pdf_urls(ctx) -> set[str]:  # noqa: ANN001 - hkipo.jobs.JobContext
+def known_pdf_urls(ctx) -> set[str]:  # noqa: ANN001 - hkipo.app.jobs.JobContext
     """PDFs already stored as parsed by the current parser (the spider does not fetch them again)."""
     from warehouse import db
 
     with db.reader(ctx.db_path, lock_timeout=ctx.config.database.lock_timeout_seconds) as con:
         rows = con.execute("SELECT url FROM announcements WHERE parser_version = ?", [PARSER_VERSION]).fetchall()
     return {r[0] for r in rows}
-
-
-class AnnouncementPipeline:
-    """Scrapy item pipeline: each parsed announcement in its own transaction."""
-
-    def __init__(self, crawler) -> None:  # noqa: ANN001 - scrapy.crawler.Crawler
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler) -> AnnouncementPipeline:  # noqa: ANN001
-        return cls(crawler)
-
-    def open_spider(self) -> None:
-        from spiders.context import crawl_context
-
-        self.ctx, self.run = crawl_context(self.crawler)
-
-    def process_item(self, item: object) -> object:
-        if isinstance(item, ParsedAnnouncement):
-            for w in item.warnings:
-                self.run.warn(f"{item.announcement.url}: {w}")
-            n = self.ctx.write(self.run, lambda con: write_announcement(con, item))
-            stats = self.crawler.stats
-            stats.inc_value("hkex/announcements")
-            stats.inc_value("hkex/claims", len(item.claims))
-            stats.inc_value("hkex/rows", n)
-            log.info("%s %s (%s): %d figures, %d rows changed", item.announcement.hkex_code,
-                     item.announcement.title, item.announcement.language, len(item.claims), n)
-        return item

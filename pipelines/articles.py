@@ -10,14 +10,14 @@ Table contracts (what each load does and why):
 - `article_urls` — merge on `url`, first write wins. Every canonical URL that
   led to a story: aggregator links, redirect hops, each syndicated copy.
 - `article_mentions` — synced per article written: the securities the story
-  is about (`pipelines.mentions.tag_article`), and how each was matched.
-- `claims` — synced per article written (what `pipelines.claims.write_claims`
+  is about (`hkipo.extract.mentions.tag_article`), and how each was matched.
+- `claims` — synced per article written (what `warehouse.claims.write_claims`
   does per source, for the whole batch in one statement), in the same
   transaction.
 
 A page is the same story as a stored one when a URL that led to it is
 already in `article_urls`, or when its fingerprint is a near duplicate
-(pipelines/dedupe.py). Pages too short to be articles, and pages about no
+(hkipo/extract/dedupe.py). Pages too short to be articles, and pages about no
 watchlist security, are counted and not stored. Unchanged rows are not
 touched, so a re-crawl of the same pages writes 0 rows.
 """
@@ -34,10 +34,12 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from hkipo.config import Security
-from pipelines.claims import EXTRACTOR_VERSION as CLAIMS_EXTRACTOR_VERSION
-from pipelines.claims import Claim, claims_table, extract_claims
-from pipelines.dedupe import (
+from hkipo.core.config import Security
+from hkipo.extract.claims import EXTRACTOR_VERSION as CLAIMS_EXTRACTOR_VERSION
+from hkipo.core.items import Claim
+from hkipo.extract.claims import extract_claims
+from warehouse.claims import claims_table
+from hkipo.extract.dedupe import (
     BANDS,
     DUPLICATE_SIMILARITY,
     FINGERPRINT_LENGTH,
@@ -48,10 +50,11 @@ from pipelines.dedupe import (
     bands,
     fingerprint,
 )
-from pipelines.mentions import ArticleMention, tag_article
-from pipelines.textnorm import fold
-from spiders.items import ArticleItem
-from spiders.pages.article import EXTRACTOR_VERSION
+from hkipo.extract.mentions import ArticleMention, tag_article
+from hkipo.core.textnorm import fold
+from hkipo.core.items import ArticleItem
+from hkipo.extract.article import EXTRACTOR_VERSION
+from pipelines.runs import write as store
 from warehouse.load import merge, sync_scope
 
 log = logging.getLogger(__name__)
@@ -116,7 +119,7 @@ def prepare(item: ArticleItem, securities: Sequence[Security], *, min_text_chars
     return Prepared(item, fingerprint(a.text, folded=folded), tuple(mentions), tuple(claims))
 
 
-def known_article_urls(ctx) -> set[str]:  # noqa: ANN001 - hkipo.jobs.JobContext
+def known_article_urls(ctx) -> set[str]:  # noqa: ANN001 - hkipo.app.jobs.JobContext
     """Every URL already recorded as leading to a stored story (the spider skips them)."""
     from warehouse import db
 
@@ -271,7 +274,7 @@ def write_article_claims(con: duckdb.DuckDBPyConnection, written: dict[str, Prep
 
 
 def load_articles(ctx, run, items: Sequence[ArticleItem], securities: Sequence[Security]) -> BatchResult:  # noqa: ANN001
-    """Prepare a batch outside the database, then store it in one transaction (`ctx.write`)."""
+    """Prepare a batch outside the database, then store it in one transaction (`pipelines.runs.write`)."""
     prepared: list[Prepared] = []
     skipped: Counter = Counter()
     for item in items:
@@ -289,56 +292,10 @@ def load_articles(ctx, run, items: Sequence[ArticleItem], securities: Sequence[S
         return holder[0].rows
 
     if prepared:
-        ctx.write(run, write)
+        store(ctx, run, write)
     result = holder[0] if holder else BatchResult()
     result.skipped = skipped
     log.info("articles: %d pages -> %d new, %d re-fetched, %d copies of stored stories, %d not stored%s; %d rows",
              len(items), result.new, result.refreshed, result.copies, sum(skipped.values()),
              f" ({dict(skipped)})" if skipped else "", result.rows)
     return result
-
-
-class ArticlePipeline:
-    """Scrapy item pipeline: batches of `[news] batch_size` articles, and the rest at close."""
-
-    def __init__(self, crawler) -> None:  # noqa: ANN001 - scrapy.crawler.Crawler
-        self.crawler = crawler
-        self.pending: list[ArticleItem] = []
-
-    @classmethod
-    def from_crawler(cls, crawler) -> ArticlePipeline:  # noqa: ANN001
-        return cls(crawler)
-
-    def open_spider(self) -> None:
-        from spiders.context import crawl_context
-
-        self.ctx, self.run = crawl_context(self.crawler)
-        self.securities = self.ctx.securities()
-        self.batch_size = self.ctx.config.news.batch_size
-
-    def process_item(self, item: object) -> object:
-        if isinstance(item, ArticleItem):
-            self.pending.append(item)
-            if len(self.pending) >= self.batch_size:
-                self._flush()
-        return item
-
-    def close_spider(self) -> None:
-        n = len(self.pending)
-        try:
-            self._flush()
-        except Exception as e:  # Scrapy only logs errors raised here; the run must say so
-            log.exception("storing the last batch of articles failed")
-            self.run.fail(f"storing {n} articles failed (rolled back): {type(e).__name__}: {e}")
-
-    def _flush(self) -> None:
-        items, self.pending = self.pending, []
-        if not items:
-            return
-        result = load_articles(self.ctx, self.run, items, self.securities)
-        stats = self.crawler.stats
-        for key, value in (("new", result.new), ("refreshed", result.refreshed), ("copies", result.copies),
-                           ("rows", result.rows)):
-            stats.inc_value(f"news/articles_{key}", value)
-        for reason, count in result.skipped.items():
-            stats.inc_value(f"news/not_stored/{reason}", count)

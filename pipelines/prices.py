@@ -35,17 +35,18 @@ import numpy as np
 import pyarrow as pa
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from hkipo.config import PricesConfig, Security
-from hkipo.errors import UserError
-from pipelines.yahoo_http import HK_TZ, YahooTransport, forget_yfinance_answers, open_transport
+from hkipo.core.config import PricesConfig, Security
+from hkipo.core.errors import UserError
+from spiders.yahoo_http import HK_TZ, YahooTransport, forget_yfinance_answers, open_transport
 from warehouse import db
+from pipelines.runs import write
 from warehouse.load import merge
 
 if TYPE_CHECKING:
     import duckdb
 
-    from hkipo.jobs import JobContext
-    from warehouse.runs import RunRecord
+    from hkipo.core.context import JobContext
+    from hkipo.core.runs import RunRecord
 
 log = logging.getLogger(__name__)
 
@@ -671,7 +672,7 @@ def write_batch(ctx: "JobContext", run: "RunRecord", items: list[tuple[FetchPlan
             "GROUP BY symbol", [[plan.symbol for plan, _ in items]]).fetchall())
         return written
 
-    written = ctx.write(run, load)
+    written = write(ctx, run, load)
     for plan, _ in items:
         problem = first_bar_problem(plan.symbol, plan.listing_date, firsts.get(plan.symbol))
         if problem:

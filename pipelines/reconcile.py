@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from pipelines.claims.numbers import significant_step
+from hkipo.core.numbers import significant_step
 from warehouse.load import sync_scope
 
 SOURCE_RANK = {"announcement": 0, "article": 1, "prices": 2, "config": 3}
@@ -352,7 +352,3 @@ def rebuild_ipo_stats(con: duckdb.DuckDBPyConnection) -> int:
     table = pa.table({f.name: pa.array(out[f.name], type=f.type) for f in STATS_SCHEMA}, schema=STATS_SCHEMA)
     return sync_scope(con, "ipo_stats", table, ["hkex_code", "metric"], scope_sql="TRUE")
 
-
-def run_stats_job(ctx, run) -> None:  # noqa: ANN001 - JobContext/RunRecord, imported lazily
-    """The `stats` job: rebuild the reconciled statistics on their own."""
-    ctx.write(run, rebuild_ipo_stats)

@@ -11,7 +11,7 @@ import datetime as dt
 import duckdb
 import pyarrow as pa
 
-from hkipo.config import Config
+from hkipo.core.config import Config
 from warehouse.load import merge
 
 

@@ -41,8 +41,8 @@ from apscheduler.events import (
 )
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from hkipo.config import Config
-from hkipo.errors import UserError
+from hkipo.core.config import Config
+from hkipo.core.errors import UserError
 from scheduler import state
 from scheduler.executor import BoundedExecutor
 from scheduler.launcher import LaunchTarget

@@ -17,7 +17,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from hkipo.config import Config
+from hkipo.core.config import Config
 
 _TICK = dt.timedelta(microseconds=1)
 
@@ -26,7 +26,7 @@ _TICK = dt.timedelta(microseconds=1)
 class JobSpec:
     """One scheduled job: which hkipo job, when, and how long it may take."""
 
-    job: str  # a name in hkipo.jobs.JOBS; also the APScheduler job id
+    job: str  # a name in hkipo.app.jobs.JOBS; also the APScheduler job id
     trigger: BaseTrigger
     description: str
     timeout: float

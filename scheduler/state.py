@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from hkipo.errors import UserError
+from hkipo.core.errors import UserError
 
 
 def lock_path(db_path: Path) -> Path:

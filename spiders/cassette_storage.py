@@ -3,9 +3,9 @@
 vcrpy patches Python HTTP clients; Scrapy downloads through Twisted, which it
 cannot see. So replay and recording happen one level up, in
 `HttpCacheMiddleware`'s storage: in replay every response is served from the
-cassette (`hkipo.cassette.Replayer`, matching method + URL + body, never
+cassette (`hkipo.core.cassette.Replayer`, matching method + URL + body, never
 headers), and in recording every exchange the downloader makes is handed to
-`hkipo.cassette.Recorder`. The cache middleware sits closest to the
+`hkipo.core.cassette.Recorder`. The cache middleware sits closest to the
 downloader, so redirects, retries, robots.txt and decompression all run on
 replayed responses as they do on live ones.
 
@@ -31,7 +31,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
 
-from hkipo.cassette import Recorder, Replayer
+from hkipo.core.cassette import Recorder, Replayer
 
 log = logging.getLogger(__name__)
 

@@ -1,41 +1,35 @@
 """How a Scrapy crawl is wired into hkipo: job context, config, cassettes, outcome.
 
-`spiders.run.run_crawl` puts the job's `JobContext` and `RunRecord` into the
-crawler's settings (HKIPO_CONTEXT, HKIPO_RUN); pipelines get them with
-`crawl_context(crawler)` and write through `ctx.write(run, fn)`.
-
-`scrapy crawl news` has no job around it, so the add-on builds the context
-from HKIPO_CONFIG / HKIPO_DB / HKIPO_CASSETTE / HKIPO_RECORD (settings, else
-the environment), records the run in `ingest_runs` itself, and
-`CrawlOutcome` finishes it when the spider closes.
+`spiders.runner.run_crawl` puts the job's `JobContext` and `RunRecord` into the
+crawler's settings (HKIPO_CONTEXT, HKIPO_RUN); spiders and item pipelines get
+them with `crawl_context(crawler)`. What is already stored (URLs not to fetch
+again) arrives the same way, as HKIPO_SKIP_URLS, from the layer that knows
+the warehouse (pipelines/crawl.py): spiders never read the database.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.settings import BaseSettings, Settings
+from scrapy.settings import Settings
 from twisted.python.failure import Failure
 
-from hkipo.cassette import Recorder, Replayer
-from hkipo.jobs import JobContext
+from hkipo.core.cassette import Recorder, Replayer
+from hkipo.core.context import JobContext
+from hkipo.core.runs import RunRecord
 from spiders.cassette_storage import RECORDER_SETTING, REPLAYER_SETTING
-from hkipo.jobs import begin_run
-from spiders.runrecord import end_run
 from spiders.settings import cassette_settings, politeness_settings
-from warehouse.runs import RunRecord
 
 log = logging.getLogger(__name__)
 
 CONTEXT_SETTING = "HKIPO_CONTEXT"
 RUN_SETTING = "HKIPO_RUN"
-STANDALONE_SETTING = "HKIPO_STANDALONE"
+SKIP_URLS_SETTING = "HKIPO_SKIP_URLS"  # a set of URLs already stored: not fetched again
 MAX_LISTED = 10  # failures named one by one in the run record; the rest are counted
 
 
@@ -45,31 +39,10 @@ def crawl_context(crawler: Crawler) -> tuple[JobContext, RunRecord]:
     run = crawler.settings.get(RUN_SETTING)
     if not isinstance(ctx, JobContext) or not isinstance(run, RunRecord):
         raise RuntimeError(
-            f"{CONTEXT_SETTING}/{RUN_SETTING} are not set: run crawls through spiders.run.run_crawl, "
-            "or keep spiders.context.HkipoAddon in ADDONS"
+            f"{CONTEXT_SETTING}/{RUN_SETTING} are not set: run crawls through `hkipo crawl`, or with "
+            "`scrapy crawl` from the repository root (scrapy.cfg names pipelines.scrapy_settings)"
         )
     return ctx, run
-
-
-def context_from_settings(settings: BaseSettings, job: str) -> JobContext:
-    """A JobContext for `scrapy crawl`: settings first, then $HKIPO_* variables, then defaults."""
-    from hkipo.config import load_config
-
-    def pick(name: str) -> str | None:
-        return settings.get(name) or os.environ.get(name) or None
-
-    config = load_config(pick("HKIPO_CONFIG"))
-    cassette, record = pick("HKIPO_CASSETTE"), pick("HKIPO_RECORD")
-    if cassette and record:
-        from hkipo.errors import UserError
-
-        raise UserError("HKIPO_CASSETTE (replay) and HKIPO_RECORD (record live) exclude each other")
-    return JobContext(
-        config=config,
-        db_path=config.db_path(settings.get("HKIPO_DB")),
-        cassette=Path(cassette) if cassette else None,
-        record=Path(record) if record else None,
-    )
 
 
 class HkipoAddon:
@@ -83,7 +56,6 @@ class HkipoAddon:
         self.crawler = crawler
         self.replayer: Replayer | None = None
         self.recorder: Recorder | None = None
-        self.standalone = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HkipoAddon:
@@ -91,14 +63,9 @@ class HkipoAddon:
 
     def update_settings(self, settings: Settings) -> None:
         ctx = settings.get(CONTEXT_SETTING)
-        if ctx is None:
-            job = self.crawler.spidercls.name
-            ctx = context_from_settings(settings, job)
-            run = begin_run(ctx, job)
-            self.standalone = True
-            settings.set(CONTEXT_SETTING, ctx, priority="cmdline")
-            settings.set(RUN_SETTING, run, priority="cmdline")
-            settings.set(STANDALONE_SETTING, True, priority="cmdline")
+        if not isinstance(ctx, JobContext):
+            raise RuntimeError(f"{CONTEXT_SETTING} is not set: run crawls through `hkipo crawl`, or with "
+                               "`scrapy crawl` from the repository root (scrapy.cfg names pipelines.scrapy_settings)")
         for name, value in politeness_settings(ctx.config.politeness).items():
             settings.set(name, value, priority="project")
         if ctx.cassette and ctx.record:
@@ -161,7 +128,7 @@ class CrawlOutcome:
                                   f"{failure.type.__name__}: {failure.getErrorMessage()}")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        ctx, run = crawl_context(self.crawler)
+        _, run = crawl_context(self.crawler)
         stats = self.crawler.stats.get_stats()
         from spiders.middlewares import FailureRecorder
 
@@ -199,7 +166,3 @@ class CrawlOutcome:
         log.info("%s: %s, %d responses, %d items in %.1fs (%.0f pages/s)%s", spider.name, reason, responses,
                  self.outcome.items, seconds, self.outcome.pages_per_second,
                  f"; {len(misses)} cassette misses" if misses else "")
-
-        if self.crawler.settings.getbool(STANDALONE_SETTING):
-            end_run(ctx, run, replayer=addon.replayer if addon else None,
-                    recorder=addon.recorder if addon else None)

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote_plus
 
-from hkipo.config import NewsConfig, Security
-from pipelines.textnorm import fold
+from hkipo.core.config import NewsConfig, Security
+from hkipo.core.textnorm import fold
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ title search for "Allotment Results" in a window around its listing date,
 and each matching announcement's PDF (and its Chinese `_c.pdf` when `[hkex]
 fetch_chinese` is on). PDFs this parser version has already read are not
 downloaded again unless `[hkex] refetch_known_pdfs` is on. What each answer
-means is spiders/pages/hkex.py; storing is
-`pipelines.announcements.AnnouncementPipeline`.
+means is hkipo/extract/hkex_search.py; storing is
+`pipelines.crawl.AnnouncementPipeline`.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
-from hkipo.config import HkexConfig, Security
-from hkipo.errors import UserError
-from pipelines.announcements import ParsedAnnouncement, known_pdf_urls
-from spiders.context import crawl_context
-from spiders.pages.hkex import (
+from hkipo.core.config import HkexConfig, Security
+from hkipo.core.errors import UserError
+from hkipo.core.items import ParsedAnnouncement
+from spiders.context import SKIP_URLS_SETTING, crawl_context
+from hkipo.extract.hkex_search import (
     HkexFormatError,
     SearchRow,
     announcement_from_pdf,
@@ -51,7 +51,6 @@ def search_window(security: Security, hkex: HkexConfig, *, since: dt.date | None
 class HkexSpider(scrapy.Spider):
     name = "hkex"
     custom_settings = {
-        "ITEM_PIPELINES": {"pipelines.announcements.AnnouncementPipeline": 300},
         # Announcement PDFs run to a few MB; a prospectus linked by mistake can be 30.
         "DOWNLOAD_MAXSIZE": 64 * 1024 * 1024,
     }
@@ -62,8 +61,8 @@ class HkexSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         ctx, _ = crawl_context(self.crawler)
-        if not ctx.config.hkex.refetch_known_pdfs:
-            self.fetched = known_pdf_urls(ctx)  # parsed before by this parser version: nothing new to read
+        # Parsed before by this parser version (HKIPO_SKIP_URLS, from pipelines/crawl.py): nothing new to read.
+        self.fetched = set(self.crawler.settings.get(SKIP_URLS_SETTING) or ())
         for security in ctx.securities():
             yield scrapy.Request(stock_id_url(ctx.config.hkex.base_url, security.code), callback=self.parse_stock_id,
                                  cb_kwargs={"security": security}, meta={"hkipo_kind": "hkex_stock_id"})

@@ -2,12 +2,12 @@
 
 It only navigates. What a feed lists is `pages.feed`, what a page says is
 `pages.article`; storing, tagging and de-duplicating is
-`pipelines.articles.ArticlePipeline`.
+`pipelines.crawl.ArticlePipeline`, wired in by pipelines/scrapy_settings.py.
 
 Politeness beyond Scrapy's settings: links are canonicalised before they are
 requested (tracking parameters would otherwise make one article several
 URLs), every article link is requested once per crawl, and links already
-stored in `article_urls` are not fetched again unless
+stored in `article_urls` (HKIPO_SKIP_URLS, from pipelines/crawl.py) are not fetched again unless
 `[news] refetch_known_urls` is on.
 """
 
@@ -21,19 +21,16 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from pipelines.articles import known_article_urls
-from pipelines.dedupe import canonical_url
-from spiders.context import crawl_context
+from hkipo.core.urls import canonical_url
+from spiders.context import SKIP_URLS_SETTING, crawl_context
 from spiders.discovery import FeedSource, feed_sources
-from spiders.items import ArticleItem
-from spiders.pages.article import extract_article
-from spiders.pages.feed import FeedEntry, parse_feed, parse_listing
+from hkipo.core.items import ArticleItem
+from hkipo.extract.article import extract_article
+from hkipo.extract.feed import FeedEntry, parse_feed, parse_listing
 
 
 class NewsSpider(scrapy.Spider):
     name = "news"
-    custom_settings = {"ITEM_PIPELINES": {"pipelines.articles.ArticlePipeline": 300}}
-
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.requested: set[str] = set()
@@ -42,8 +39,7 @@ class NewsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         ctx, _ = crawl_context(self.crawler)
         news = ctx.config.news
-        if not news.refetch_known_urls:
-            self.known = known_article_urls(ctx)
+        self.known = set(self.crawler.settings.get(SKIP_URLS_SETTING) or ())
         sources = feed_sources(news, ctx.securities())
         self.logger.info("%d feeds to read; %d article URLs already stored", len(sources), len(self.known))
         for source in sources:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hkipo.config import PolitenessConfig
+from hkipo.core.config import PolitenessConfig
 
 # --- project ---------------------------------------------------------------
 # Named in logs and in the default User-Agent (the config's user_agent replaces it).
@@ -83,7 +83,7 @@ HTTPCACHE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 
 # --- hkipo keys (read by spiders.context) ----------------------------------
-# Set by spiders.run.run_crawl: the JobContext and RunRecord objects. When absent
+# Set by spiders.runner.run_crawl: the JobContext and RunRecord objects. When absent
 # (`scrapy crawl`), the add-on builds them from the keys below or the environment.
 HKIPO_CONTEXT = None
 HKIPO_RUN = None

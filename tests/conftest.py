@@ -1,6 +1,6 @@
 """Test-suite wiring: no test may reach the network, by any client.
 
-The guard (hkipo.netguard) is installed before any test runs and inherited by
+The guard (hkipo.core.netguard) is installed before any test runs and inherited by
 every hkipo subprocess through HKIPO_NETWORK_GUARD=1. Each blocked attempt is
 also written to a log file, and a test with any attempt fails at teardown, so
 a client that swallows the exception (yfinance does) cannot turn an escape
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from hkipo import netguard
+from hkipo.core import netguard
 
 from helpers import run_hkipo
 
@@ -55,7 +55,7 @@ def tmp_db(tmp_path: Path) -> Path:
 @pytest.fixture
 def config_file(tmp_path: Path) -> Path:
     """A copy of the packaged default config in a temp dir."""
-    from hkipo.config import default_config_text
+    from hkipo.core.config import default_config_text
 
     p = tmp_path / "hkipo.toml"
     p.write_text(default_config_text(), encoding="utf-8")

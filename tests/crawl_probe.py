@@ -13,12 +13,12 @@ from pathlib import Path
 
 import scrapy
 
-from hkipo import netguard
-from hkipo.config import load_config
-from hkipo.errors import CassetteMiss
-from hkipo.jobs import JobContext
-from spiders.run import run_crawl
-from warehouse.runs import RunRecord
+from hkipo.core import netguard
+from hkipo.core.config import load_config
+from hkipo.core.errors import CassetteMiss
+from hkipo.core.context import JobContext
+from spiders.runner import run_crawl
+from hkipo.core.runs import RunRecord
 
 
 class Probe(scrapy.Spider):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from helpers import FIXTURES, run_hkipo
-from hkipo.errors import UserError
-from pipelines.allotment import NotAnAllotment, NotAPdf, parse_allotment_pdf, parse_allotment_text, read_pdf_pages
+from hkipo.core.errors import UserError
+from hkipo.extract.allotment import NotAnAllotment, NotAPdf, parse_allotment_pdf, parse_allotment_text, read_pdf_pages
 
 HKEX = FIXTURES / "hkex"
 MINIMAX_PDF = HKEX / "00100_allotment_results.pdf"

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from w3lib.encoding import html_body_declared_encoding
 
-from hkipo.config import load_config
+from hkipo.core.config import load_config
 from news_fixtures import headers, page, pages, served
-from pipelines.mentions import tag_article
-from spiders.pages.article import extract_article, original_url
-from spiders.pages.charset import decode_html
+from hkipo.extract.mentions import tag_article
+from hkipo.extract.article import extract_article, original_url
+from hkipo.extract.charset import decode_html
 
 WATCHLIST = load_config(None).watchlist
 

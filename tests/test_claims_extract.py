@@ -10,9 +10,9 @@ import datetime as dt
 
 import pytest
 
-from hkipo.config import load_config
-from pipelines.claims import extract_claims
-from pipelines.claims.model import Claim
+from hkipo.core.config import load_config
+from hkipo.extract.claims import extract_claims
+from hkipo.core.items import Claim
 
 HK = dt.timezone(dt.timedelta(hours=8))
 SECURITIES = load_config(None).watchlist

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hkipo.config import load_config
-from pipelines.claims import extract, extract_claims
-from pipelines.claims.sentences import _word_before
+from hkipo.core.config import load_config
+from hkipo.extract.claims import extract, extract_claims
+from hkipo.extract.claims.sentences import _word_before
 
 
 def _story(n: int) -> str:
@@ -28,7 +28,7 @@ def test_text_over_the_cap_is_read_to_its_last_whole_sentence(monkeypatch: pytes
     text = _story(40)
     cut = text.index("HK$220.45") + len("HK$220.4")  # the cap falls inside a figure
     monkeypatch.setattr(extract, "MAX_TEXT_CHARS", cut)
-    with caplog.at_level(logging.INFO, logger="pipelines.claims.extract"):
+    with caplog.at_level(logging.INFO, logger="hkipo.extract.claims.extract"):
         claims = extract_claims(text, securities)
     values = sorted(c.value for c in claims if c.metric == "first_day_open")
     assert values == [200 + i + 0.45 for i in range(20)]  # 220.4 (the cut figure) is not read
@@ -40,7 +40,7 @@ def test_text_under_the_cap_is_read_whole(caplog: pytest.LogCaptureFixture) -> N
     securities = load_config(None).watchlist
     text = _story(40)
     assert len(text) < extract.MAX_TEXT_CHARS
-    with caplog.at_level(logging.INFO, logger="pipelines.claims.extract"):
+    with caplog.at_level(logging.INFO, logger="hkipo.extract.claims.extract"):
         claims = extract_claims(text, securities)
     assert len([c for c in claims if c.metric == "first_day_open"]) == 40
     assert not any("reading the first" in r.getMessage() for r in caplog.records)

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hkipo.codes import InvalidCode, code_to_yahoo, normalize_code, yahoo_to_code
+from hkipo.core.codes import InvalidCode, code_to_yahoo, normalize_code, yahoo_to_code
 
 
 @pytest.mark.parametrize(

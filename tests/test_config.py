@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from hkipo.config import ConfigError, default_config_text, load_config, parse_config
+from hkipo.core.config import ConfigError, default_config_text, load_config, parse_config
 
 
 def test_packaged_default_has_both_securities():

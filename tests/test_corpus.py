@@ -137,7 +137,7 @@ def good_dbs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def feed_cassette(tmp: Path, feed: bytes) -> tuple[Path, Path]:
-    from hkipo.cassette import Recorder
+    from hkipo.core.cassette import Recorder
 
     rec = Recorder(tmp / "feed.yaml")
     req = {"Accept": ["*/*"]}
@@ -173,7 +173,7 @@ def yahoo_cassette(tmp: Path, body: bytes, status: int) -> Path:
 
 def hkex_cassette(tmp: Path, pdf: bytes) -> tuple[Path, Path]:
     """The bundled hkex cassette with every 00100 PDF answer replaced by the input."""
-    from hkipo.cassette import Recorder, load_interactions
+    from hkipo.core.cassette import Recorder, load_interactions
 
     rec = Recorder(tmp / "hkex.yaml")
     for it in load_interactions(CASSETTES / "hkex.yaml"):
@@ -186,7 +186,7 @@ def hkex_cassette(tmp: Path, pdf: bytes) -> tuple[Path, Path]:
                 r["status"].get("message", ""), r.get("headers") or {}, body, final_url=r.get("url"))
     rec.save()
     config = tmp / "hkex.toml"
-    from hkipo.config import default_config_text
+    from hkipo.core.config import default_config_text
 
     config.write_text(default_config_text().replace("refetch_known_pdfs = false", "refetch_known_pdfs = true"),
                       encoding="utf-8")
@@ -196,7 +196,7 @@ def hkex_cassette(tmp: Path, pdf: bytes) -> tuple[Path, Path]:
 def _pdf_owner(body: bytes) -> bytes:
     """Which stock a bundled PDF is about (its stock code line), as bytes to search."""
     try:
-        from pipelines.allotment import parse_allotment_pdf
+        from hkipo.extract.allotment import parse_allotment_pdf
 
         code = parse_allotment_pdf(body).hkex_code or ""
     except Exception:  # not a PDF of ours

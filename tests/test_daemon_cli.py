@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from hkipo.config import default_config_text
+from hkipo.core.config import default_config_text
 from helpers import CASSETTES, run_hkipo
 from warehouse import db
 
@@ -133,8 +133,8 @@ def test_daemon_runs_cycles_reports_refuses_a_second_and_stops_cleanly(tmp_path,
     # JSON logs in the file, the children's records relayed into it.
     records = [json.loads(line) for line in log_file.read_text(encoding="utf-8").splitlines()]
     loggers = {r["logger"] for r in records}
-    assert {"scheduler.daemon", "hkipo.jobs"} <= loggers
-    assert {r["pid"] for r in records if r["logger"] == "hkipo.jobs"} - {d.proc.pid}
+    assert {"scheduler.daemon", "pipelines.runs"} <= loggers
+    assert {r["pid"] for r in records if r["logger"] == "pipelines.runs"} - {d.proc.pid}
 
 
 @pytest.mark.slow
@@ -224,7 +224,7 @@ def _replayable_jobs() -> list[str]:
     """Jobs with a bundled cassette whose code is in the tree (others are being built)."""
     import importlib
 
-    from hkipo.jobs import JOBS, REFRESH_ORDER
+    from hkipo.app.jobs import JOBS, REFRESH_ORDER
 
     out = []
     for job in REFRESH_ORDER:

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hkipo.config import parse_config
-from hkipo.errors import ConfigError
+from hkipo.core.config import parse_config
+from hkipo.core.errors import ConfigError
 from scheduler.daemon import ClockWatch
 from scheduler.schedule import JobSpec, WindowedTrigger, build_schedule, ipo_windows, merge_windows
 

@@ -21,7 +21,7 @@ import apscheduler.schedulers.base
 import apscheduler.triggers.interval
 import pytest
 
-from hkipo.config import parse_config
+from hkipo.core.config import parse_config
 from scheduler.daemon import Daemon
 from scheduler.launcher import LaunchTarget
 from scheduler.state import DaemonAlreadyRunning, state_path

@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.claims.entities import Entity, add_unless_overlapping
-from pipelines.textnorm import leftmost_longest
+from hkipo.extract.claims.entities import Entity, add_unless_overlapping
+from hkipo.core.textnorm import leftmost_longest
 
 
 def _pairwise(ours: list[Entity], others: list[Entity]) -> list[Entity]:

@@ -18,13 +18,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from hkipo.codes import InvalidCode, code_to_yahoo, normalize_code, yahoo_to_code
-from hkipo.config import load_config
-from pipelines.claims import extract_claims
-from pipelines.claims.model import QUALIFIERS, UNITS
-from pipelines.claims.numbers import find_quantities, parse_number, significant_step
-from pipelines.dedupe import canonical_url
-from pipelines.textnorm import fold
+from hkipo.core.codes import InvalidCode, code_to_yahoo, normalize_code, yahoo_to_code
+from hkipo.core.config import load_config
+from hkipo.extract.claims import extract_claims
+from hkipo.core.items import QUALIFIERS, UNITS
+from hkipo.core.numbers import find_quantities, parse_number, significant_step
+from hkipo.core.urls import canonical_url
+from hkipo.core.textnorm import fold
 
 SECURITIES = load_config(None).watchlist
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

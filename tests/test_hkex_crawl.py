@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from helpers import CASSETTES, FIXTURES, run_hkipo, write
-from hkipo.config import default_config_text
+from hkipo.core.config import default_config_text
 from warehouse import db
 
 CASSETTE = CASSETTES / "hkex.yaml"

@@ -8,10 +8,10 @@ import json
 import pytest
 
 from helpers import FIXTURES
-from hkipo.config import HkexConfig, Security
-from hkipo.errors import UserError
+from hkipo.core.config import HkexConfig, Security
+from hkipo.core.errors import UserError
 from spiders.hkex import search_window
-from spiders.pages.hkex import (
+from hkipo.extract.hkex_search import (
     HK,
     HkexFormatError,
     SearchRow,

@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from hkipo.config import default_config_text
+from hkipo.core.config import default_config_text
 from scheduler.launcher import launch, relay_line
 from warehouse import db
 
@@ -32,7 +32,7 @@ def test_a_job_runs_in_a_child_and_its_logs_come_through_this_process(tmp_path, 
     res = launch("stats", config_path=str(_config(tmp_path)), db_path=db_path, timeout=60, relay_logs=True)
     assert res.ok, res
     assert _run(db_path, res.run_id) == ("stats", "ok", None, True)
-    relayed = [r for r in caplog.records if r.name == "hkipo.jobs" and "job stats finished" in r.getMessage()]
+    relayed = [r for r in caplog.records if r.name == "pipelines.runs" and "job stats finished" in r.getMessage()]
     assert relayed and relayed[0].process != os.getpid()  # the child's pid, kept
 
 

@@ -6,7 +6,7 @@ import urllib.request
 import pytest
 import requests
 
-from hkipo import netguard
+from hkipo.core import netguard
 from helpers import run_hkipo
 
 pytestmark = pytest.mark.network_escape_expected
@@ -56,6 +56,6 @@ def test_subprocesses_inherit_the_guard(tmp_path):
     r = run_hkipo("--version", cwd=tmp_path)  # the CLI installs the guard from the environment
     assert r.returncode == 0
     import subprocess, sys, os
-    p = subprocess.run([sys.executable, "-c", "from hkipo import netguard; netguard.install_if_requested();" + code],
+    p = subprocess.run([sys.executable, "-c", "from hkipo.core import netguard; netguard.install_if_requested();" + code],
                        capture_output=True, text=True, env=os.environ.copy())
     assert p.returncode != 0 and "network access blocked" in p.stderr

@@ -59,7 +59,7 @@ def count(db_path: Path, sql: str) -> int:
 
 
 def test_committed_fault_cassettes_are_the_builders_output(tmp_path: Path) -> None:
-    from hkipo.cassette import load_interactions
+    from hkipo.core.cassette import load_interactions
 
     _build_module().build(tmp_path)
     built = sorted(p.name for p in tmp_path.glob("*.yaml"))

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from helpers import CASSETTES, REPO, run_hkipo, write
-from hkipo.config import default_config_text
+from hkipo.core.config import default_config_text
 from news_fixtures import page, pages
 from warehouse import db
 

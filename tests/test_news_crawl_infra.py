@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hkipo.cassette import Recorder, Replayer
+from hkipo.core.cassette import Recorder, Replayer
 from helpers import REPO
 
 PROBE = Path(__file__).with_name("crawl_probe.py")

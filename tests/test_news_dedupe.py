@@ -7,7 +7,7 @@ import itertools
 import opencc
 
 from news_fixtures import headers, page, pages, served
-from pipelines.dedupe import (
+from hkipo.extract.dedupe import (
     DUPLICATE_SIMILARITY,
     FINGERPRINT_LENGTH,
     article_id,
@@ -16,7 +16,7 @@ from pipelines.dedupe import (
     normalized_text,
     similarity,
 )
-from spiders.pages.article import extract_article
+from hkipo.extract.article import extract_article
 
 
 def text_of(name: str) -> str:

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from helpers import write
-from hkipo.config import load_config, parse_config, default_config_text
+from hkipo.core.config import load_config, parse_config, default_config_text
 from news_fixtures import NEWS, page, served
-from pipelines.dedupe import canonical_url, registered_domain
+from hkipo.core.urls import canonical_url, registered_domain
 from spiders.discovery import feed_sources, search_terms
-from spiders.pages.dates import parse_machine_date, parse_written_date
-from spiders.pages.feed import parse_feed, parse_listing
+from hkipo.extract.dates import parse_machine_date, parse_written_date
+from hkipo.extract.feed import parse_feed, parse_listing
 
 HK = ZoneInfo("Asia/Hong_Kong")
 UTC = dt.timezone.utc

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from hkipo.config import load_config
-from hkipo.jobs import JobContext
+from hkipo.core.config import load_config
+from hkipo.core.context import JobContext
 from news_fixtures import headers, page, served
 from pipelines import articles as pipeline
-from pipelines.claims import Claim
-from pipelines.dedupe import canonical_url
-from spiders.items import ArticleItem
-from spiders.pages.article import extract_article
+from hkipo.core.items import Claim
+from hkipo.core.urls import canonical_url
+from hkipo.core.items import ArticleItem
+from hkipo.extract.article import extract_article
 from warehouse import db
-from warehouse.runs import RunRecord
+from hkipo.core.runs import RunRecord
 
 CONFIG = load_config(None)
 NOW = dt.datetime(2026, 4, 15, 10, 30, tzinfo=dt.timezone.utc)

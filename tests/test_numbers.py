@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.claims.numbers import find_quantities, normalize_width, parse_number, parse_quantity, significant_step
+from hkipo.core.numbers import find_quantities, normalize_width, parse_number, parse_quantity, significant_step
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ import datetime as dt
 
 import pytest
 
-from pipelines.claims.extract import _hk_date
-from spiders.pages.article import extract_article, not_a_page, original_url, web_url
-from spiders.pages.dates import HK, parse_machine_date, parse_written_date
-from spiders.pages.feed import parse_feed
+from hkipo.extract.claims.extract import _hk_date
+from hkipo.extract.article import extract_article, not_a_page, original_url, web_url
+from hkipo.extract.dates import HK, parse_machine_date, parse_written_date
+from hkipo.extract.feed import parse_feed
 
 STORY = ("<p>MiniMax (0100.HK) opened its first day of dealings well above the offer price, and brokers "
          "reported heavy turnover through the morning session.</p>")

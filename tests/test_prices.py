@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hkipo.config import PricesConfig, Security
-from hkipo.errors import CassetteMiss
-from hkipo.netguard import NetworkBlocked
+from hkipo.core.config import PricesConfig, Security
+from hkipo.core.errors import CassetteMiss
+from hkipo.core.netguard import NetworkBlocked
 from pipelines.prices import (
     EmptyBars,
     FetchFailed,

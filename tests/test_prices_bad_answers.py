@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from hkipo.config import load_config
-from hkipo.jobs import JobContext, run_job
+from hkipo.core.config import load_config
+from hkipo.app.jobs import run_job
+from hkipo.core.context import JobContext
 from pipelines.prices import StoredState, plan_fetches, stored_state
 from test_reliability import synth
 from warehouse import db
@@ -151,7 +152,7 @@ def test_an_answer_that_cannot_be_dated_fails_that_security_only() -> None:
     import pandas as pd
 
     from pipelines.prices import HK_TZ, Fetched, FetchPlan, _normalise_one
-    from warehouse.runs import RunRecord
+    from hkipo.core.runs import RunRecord
 
     twice = pd.DatetimeIndex([pd.Timestamp("2026-01-09 09:30", tz=HK_TZ), pd.Timestamp("2026-01-09 16:00", tz=HK_TZ)])
     v = np.array([10.0, 11.0])

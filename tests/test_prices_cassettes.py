@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from helpers import CASSETTES
-from hkipo.cassette import load_interactions, stable_url
-from hkipo.config import PricesConfig, load_config
+from hkipo.core.cassette import load_interactions, stable_url
+from hkipo.core.config import PricesConfig, load_config
 from pipelines.prices import FetchFailed, fetch_history, hkex_trading_days, plan_fetches
-from pipelines.yahoo_http import open_transport
+from spiders.yahoo_http import open_transport
 
 HK = ZoneInfo("Asia/Hong_Kong")
 ALL = [CASSETTES / "prices.yaml", *sorted((CASSETTES / "prices").glob("*.yaml"))]
@@ -54,7 +54,7 @@ def test_yfinance_asks_exactly_what_the_cassette_holds_in_that_order(cassette: P
         for plan in plans:
             try:
                 # A window that ended in the past: yfinance memoises such answers, and every retry
-                # must still ask again (pipelines.yahoo_http.forget_yfinance_answers).
+                # must still ask again (spiders.yahoo_http.forget_yfinance_answers).
                 fetch_history(t, plan, end=dt.date(2026, 4, 16), cfg=config.prices, sleep=lambda s: None)
             except FetchFailed:
                 pass

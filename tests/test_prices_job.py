@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 
 from helpers import CASSETTES, run_hkipo
-from hkipo.config import load_config
-from hkipo.errors import CassetteMiss
-from hkipo.jobs import JobContext, run_job
-from pipelines.claims import Claim, write_claims
+from hkipo.core.config import load_config
+from hkipo.core.errors import CassetteMiss
+from hkipo.app.jobs import run_job
+from hkipo.core.context import JobContext
+from hkipo.core.items import Claim
+from warehouse.claims import write_claims
+from pipelines import prices
 from pipelines.prices import hkex_trading_days
 from pipelines.reconcile import rebuild_ipo_stats
 from warehouse import db
@@ -95,14 +98,14 @@ def test_incremental_window_repairs_recent_bars_and_since_repairs_older_ones(con
 def _count_writes(monkeypatch) -> list[int]:  # noqa: ANN001
     """Rows written by each writer session of the job (each session is one transaction)."""
     writes: list[int] = []
-    original = JobContext.write
+    original = prices.write
 
-    def counting(self, run, fn):  # noqa: ANN001, ANN202
-        n = original(self, run, fn)
+    def counting(ctx, run, fn):  # noqa: ANN001, ANN202
+        n = original(ctx, run, fn)
         writes.append(n)
         return n
 
-    monkeypatch.setattr(JobContext, "write", counting)
+    monkeypatch.setattr(prices, "write", counting)
     return writes
 
 
@@ -239,7 +242,7 @@ def test_market_cap_where_shares_outstanding_are_known(config, tmp_db):
 
 
 def test_a_request_missing_from_the_cassette_fails_the_run(config, tmp_db, tmp_path):
-    from hkipo.cassette import Recorder, load_interactions
+    from hkipo.core.cassette import Recorder, load_interactions
 
     only_minimax = Recorder(tmp_path / "partial.yaml")
     only_minimax.interactions = [i for i in load_interactions(MAIN) if "2513.HK" not in i.request.uri]

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from hkipo.config import load_config
-from pipelines.announcements import Announcement, ParsedAnnouncement, write_announcement
-from pipelines.claims.model import Claim, write_claims
+from hkipo.core.config import load_config
+from hkipo.core.items import Announcement, ParsedAnnouncement
+from pipelines.announcements import write_announcement
+from hkipo.core.items import Claim
+from warehouse.claims import write_claims
 from pipelines.reconcile import Evidence, agree, choose, in_conflict, rebuild_ipo_stats
 from pipelines.watchlist import sync_watchlist
 from warehouse import db
@@ -151,7 +153,7 @@ def warehouse(tmp_db: Path) -> Path:
         sync_watchlist(con, config)
         ann = Announcement("11873452-en", "00100", "ALLOTMENT RESULTS ANNOUNCEMENT", "en",
                            "https://www1.hkexnews.hk/listedco/listconews/sehk/2026/0108/2026010801342.pdf",
-                           T0 - dt.timedelta(days=1))
+                           T0 - dt.timedelta(days=1), "allotment/1")
         write_announcement(con, ParsedAnnouncement(ann, (
             _claim("public_subscription_multiple", 1837.17, "times", page=3),
             _claim("gross_proceeds", 4.8176e9, "HKD", page=1),

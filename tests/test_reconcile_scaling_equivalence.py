@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.claims.numbers import significant_step
+from hkipo.core.numbers import significant_step
 from pipelines.reconcile import (
     _RULE_NAMES, APPROX_TOL, BASIS_RANK, REL_TOL, SOURCE_RANK, Choice, Evidence, _canonical_unit, _IntervalCache,
     _supports, choose,

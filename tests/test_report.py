@@ -21,8 +21,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from hkipo.config import load_config
-from pipelines.claims import Claim, write_claims
+from hkipo.core.config import load_config
+from hkipo.core.items import Claim
+from warehouse.claims import write_claims
 from pipelines.reconcile import rebuild_ipo_stats
 from pipelines.watchlist import sync_watchlist
 from warehouse import db, runs
@@ -220,13 +221,13 @@ def _colours(png: bytes) -> int:
 
 
 def _app(db_path: Path):  # noqa: ANN202
-    from hkipo.commands._common import App
+    from hkipo.app.commands._common import App
 
     return App(config=load_config(None), config_path=None, db_path=db_path, db_override=str(db_path))
 
 
 def _write(db_path: Path, out: Path) -> str:
-    from hkipo.commands.report import write_report
+    from hkipo.app.commands.report import write_report
 
     path = write_report(_app(db_path), out)
     assert path == out / "index.html"
@@ -332,7 +333,7 @@ def test_report_overwrites_the_previous_one(full_db: Path, tmp_path: Path) -> No
 
 def test_a_failed_write_keeps_the_previous_report_whole(full_db: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from hkipo.errors import UserError
+    from hkipo.core.errors import UserError
 
     out = tmp_path / "out"
     good = _write(full_db, out)
@@ -340,7 +341,7 @@ def test_a_failed_write_keeps_the_previous_report_whole(full_db: Path, tmp_path:
     def disk_full(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("hkipo.commands.report.os.fsync", disk_full)
+    monkeypatch.setattr("hkipo.app.commands.report.os.fsync", disk_full)
     with pytest.raises(UserError, match="No space left on device"):
         _write(tmp_path / "empty.duckdb", out)
     assert (out / "index.html").read_text(encoding="utf-8") == good
@@ -376,8 +377,8 @@ def test_cli_bad_out_is_a_clear_error(make_out, message: str, tmp_path: Path, hk
 # ---------------------------------------------------------------------------
 
 def _chart_warnings(style) -> list[str]:  # noqa: ANN001
-    from hkipo.report import charts
-    from hkipo.report.data import Security, Subscription
+    from hkipo.app.report import charts
+    from hkipo.app.report.data import Security, Subscription
 
     sec = Security("02513", "2513.HK", "Knowledge Atlas", "智谱", "智譜", 100, dt.date(2026, 1, 8), "config",
                    116.2, "config")
@@ -389,8 +390,8 @@ def _chart_warnings(style) -> list[str]:  # noqa: ANN001
 
 
 def test_charts_never_draw_tofu_without_a_cjk_font() -> None:
-    from hkipo.report.charts import Style
-    from hkipo.report.data import Security
+    from hkipo.app.report.charts import Style
+    from hkipo.app.report.data import Security
 
     latin = Style(cjk=None)
     sec = Security("02513", "2513.HK", "Knowledge Atlas", "智谱", "智譜", 100, None, None, None, None)
@@ -399,8 +400,8 @@ def test_charts_never_draw_tofu_without_a_cjk_font() -> None:
 
 
 def test_charts_draw_chinese_names_when_a_cjk_font_is_installed() -> None:
-    from hkipo.report.charts import Style
-    from hkipo.report.data import Security
+    from hkipo.app.report.charts import Style
+    from hkipo.app.report.data import Security
 
     style = Style.detect()
     if style.cjk is None:
@@ -411,7 +412,7 @@ def test_charts_draw_chinese_names_when_a_cjk_font_is_installed() -> None:
 
 
 def test_figures_read_with_their_units() -> None:
-    from hkipo.report import fmt
+    from hkipo.app.report import fmt
 
     assert fmt.hkd(165) == "HK$165.00"
     assert fmt.money(4817.6e6) == "HK$4.82bn" and fmt.money(619e6, "USD") == "US$619.0m"
@@ -429,8 +430,8 @@ def test_figures_read_with_their_units() -> None:
 
 
 def test_coverage_chart_stays_readable_for_many_securities_and_long_spans() -> None:
-    from hkipo.report import charts
-    from hkipo.report.data import CoverageDay
+    from hkipo.app.report import charts
+    from hkipo.app.report.data import CoverageDay
 
     days = [CoverageDay(f"{9000 + i:05d}", dt.date(2025, 1, 1) + dt.timedelta(days=d), 1 + i, i, 1, 0)
             for i in range(9) for d in range(0, 300, 5)]  # SYNTHETIC: 9 securities over 300 days
@@ -445,10 +446,10 @@ def test_coverage_chart_stays_readable_for_many_securities_and_long_spans() -> N
 
 def test_odd_rows_render_without_crashing() -> None:
     """No offer price or listing date, a lone bar with gaps, claims in mixed units, untitled articles."""
-    from hkipo.report.data import (Article, Bar, Conflict, ConflictClaim, CoverageDay, FirstDay, ReportData,
+    from hkipo.app.report.data import (Article, Bar, Conflict, ConflictClaim, CoverageDay, FirstDay, ReportData,
                                    Security, SiteCount, Subscription)
-    from hkipo.report.render import render_html
-    from hkipo.report.charts import Style
+    from hkipo.app.report.render import render_html
+    from hkipo.app.report.charts import Style
 
     sec = Security("09999", "9999.HK", "Synthetic Unpriced Ltd", None, None, None, None, None, None, None)
     data = ReportData(generated_at=dt.datetime(2026, 1, 9, tzinfo=UTC), data_origin="live", securities=[sec])
@@ -482,8 +483,8 @@ def test_odd_rows_render_without_crashing() -> None:
 
 
 def test_coverage_chart_draws_the_busy_month_when_news_bunches_around_a_listing() -> None:
-    from hkipo.report import charts
-    from hkipo.report.data import CoverageDay
+    from hkipo.app.report import charts
+    from hkipo.app.report.data import CoverageDay
 
     # SYNTHETIC counts shaped like the bundled news: a burst around the listing, one story months later
     days = [CoverageDay("00100", dt.date(2026, 1, d), n, n, 0, 0) for d, n in ((7, 2), (8, 3), (9, 6), (15, 1))]

@@ -6,10 +6,10 @@ import unicodedata
 
 import numpy as np
 
-from hkipo.config import Security
-from pipelines import textnorm
-from pipelines.dedupe import FINGERPRINT_LENGTH, Fingerprints, fingerprint, similarity
-from pipelines.mentions import find_mentions, tag_article
+from hkipo.core.config import Security
+from hkipo.core import textnorm
+from hkipo.extract.dedupe import FINGERPRINT_LENGTH, Fingerprints, fingerprint, similarity
+from hkipo.extract.mentions import find_mentions, tag_article
 from warehouse import db
 
 

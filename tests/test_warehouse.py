@@ -8,7 +8,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from hkipo.errors import DatabaseError
+from hkipo.core.errors import DatabaseError
 from warehouse import db
 from warehouse.load import merge, sync_scope
 

@@ -14,10 +14,10 @@ from curl_cffi.requests.models import Response as CurlResponse
 from curl_cffi.requests.utils import update_url_params
 
 from helpers import CASSETTES
-from hkipo import netguard
-from hkipo.cassette import Recorder, Replayer, load_interactions
-from hkipo.errors import CassetteMiss, UserError
-from pipelines.yahoo_http import (
+from hkipo.core import netguard
+from hkipo.core.cassette import Recorder, Replayer, load_interactions
+from hkipo.core.errors import CassetteMiss, UserError
+from spiders.yahoo_http import (
     HK_TZ,
     ExchangeLog,
     LiveSession,

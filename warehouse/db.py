@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from hkipo.errors import DatabaseError
+from hkipo.core.errors import DatabaseError
 
 log = logging.getLogger(__name__)
 

@@ -11,42 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import duckdb
 
-STATUSES = ("running", "ok", "partial", "failed", "aborted")
+from hkipo.core.runs import STATUSES, RunRecord, now_utc
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-@dataclass
-class RunRecord:
-    """What a job reports about itself; `finish` writes it."""
-
-    job: str
-    source: str = "live"
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    started_at: dt.datetime = field(default_factory=_now)
-    rows_written: int = 0
-    warnings: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
-
-    def fail(self, message: str) -> None:
-        self.errors.append(message)
-
-    @property
-    def status(self) -> str:
-        if not self.errors:
-            return "ok"
-        return "partial" if self.rows_written else "failed"
+__all__ = ["RunRecord", "finish", "last_runs", "reap_stale", "start"]
 
 
 def start(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
@@ -65,7 +36,7 @@ def finish(con: duckdb.DuckDBPyConnection, run: RunRecord, *, status: str | None
     con.execute(
         "UPDATE ingest_runs SET finished_at = ?, status = ?, rows_written = ?, error = ?, warnings = ? "
         "WHERE run_id = ?",
-        [_now(), final, run.rows_written, error, list(run.warnings), run.run_id],
+        [now_utc(), final, run.rows_written, error, list(run.warnings), run.run_id],
     ).fetchall()
 
 
@@ -92,7 +63,7 @@ def reap_stale(con: duckdb.DuckDBPyConnection) -> int:
         "UPDATE ingest_runs SET status = 'aborted', finished_at = ?, "
         "error = coalesce(error, 'process ended without finishing the run (killed or crashed)') "
         "WHERE run_id IN (SELECT unnest(?::VARCHAR[]))",
-        [_now(), dead],
+        [now_utc(), dead],
     ).fetchall()
     return len(dead)
 

@@ -27,10 +27,10 @@ ROOT = HERE.parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "hkex"
 sys.path.insert(0, str(ROOT))
 
-from hkipo.cassette import Recorder  # noqa: E402
-from hkipo.config import default_config_text, parse_config  # noqa: E402
+from hkipo.core.cassette import Recorder  # noqa: E402
+from hkipo.core.config import default_config_text, parse_config  # noqa: E402
 from spiders.hkex import search_window  # noqa: E402
-from spiders.pages.hkex import pdf_url, stock_id_url, title_search_url  # noqa: E402
+from hkipo.extract.hkex_search import pdf_url, stock_id_url, title_search_url  # noqa: E402
 
 DATE = "Wed, 15 Apr 2026 10:30:00 GMT"  # when the synthetic crawl was "recorded"
 

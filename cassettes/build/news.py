@@ -42,10 +42,10 @@ sys.path.insert(0, str(ROOT))
 
 from lxml import html as lxml_html  # noqa: E402
 
-from hkipo.cassette import Recorder  # noqa: E402
-from hkipo.config import default_config_text, parse_config  # noqa: E402
-from pipelines.dedupe import canonical_url  # noqa: E402
-from pipelines.textnorm import fold  # noqa: E402
+from hkipo.core.cassette import Recorder  # noqa: E402
+from hkipo.core.config import default_config_text, parse_config  # noqa: E402
+from hkipo.core.urls import canonical_url  # noqa: E402
+from hkipo.core.textnorm import fold  # noqa: E402
 from spiders.discovery import feed_sources  # noqa: E402
 
 # When the synthetic crawl was "recorded".

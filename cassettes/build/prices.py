@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 CASSETTES = HERE.parent
 sys.path.insert(0, str(CASSETTES.parent))
 
-from hkipo.cassette import Recorder  # noqa: E402
+from hkipo.core.cassette import Recorder  # noqa: E402
 
 HK = ZoneInfo("Asia/Hong_Kong")
 UTC = dt.timezone.utc
@@ -321,7 +321,7 @@ TOO_MANY = b"Too Many Requests\r\n"
 DOWN_PAGE = (b"<!DOCTYPE html><html><head><title>Yahoo</title></head><body><h1>Will be right back...</h1>"
              b"<p>Thank you for your patience. Our engineers are working quickly to resolve the issue.</p></body></html>")
 DELISTED = {"chart": {"result": None, "error": {"code": "Not Found", "description": "No data found, symbol may be delisted"}}}
-MAX_ATTEMPTS = 4  # [prices] max_attempts in hkipo/default.toml: the failure cassettes hold every attempt
+MAX_ATTEMPTS = 4  # [prices] max_attempts in hkipo/core/default.toml: the failure cassettes hold every attempt
 
 
 def null_bar(b: Bar, *fields: str) -> Bar:

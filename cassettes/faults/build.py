@@ -26,7 +26,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import synth  # noqa: E402
-from hkipo.cassette import Recorder  # noqa: E402
+from hkipo.core.cassette import Recorder  # noqa: E402
 
 FAULT_HEADER = "X-Hkipo-Fault"
 FAULT_STATUS = 599

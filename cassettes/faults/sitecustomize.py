@@ -7,7 +7,7 @@ exchange with the response header `X-Hkipo-Fault: connection-reset` or
 path, makes the replay adapters raise what the real transport raises at
 that point:
 
-- Yahoo (requests replay adapter, pipelines/yahoo_http.py): requests'
+- Yahoo (requests replay adapter, spiders/yahoo_http.py): requests'
   ConnectionError (ECONNRESET) or ReadTimeout;
 - Scrapy (replayed through HttpCacheMiddleware, spiders/cassette_storage.py):
   Twisted's ConnectionLost or TimeoutError, as Scrapy's HTTP/1.1 handler
@@ -89,7 +89,7 @@ def _patch_scrapy(module: Any) -> None:
     module.HttpCacheMiddleware.process_request = process_request
 
 
-_PATCHES = {"pipelines.yahoo_http": _patch_yahoo, "scrapy.downloadermiddlewares.httpcache": _patch_scrapy}
+_PATCHES = {"spiders.yahoo_http": _patch_yahoo, "scrapy.downloadermiddlewares.httpcache": _patch_scrapy}
 
 
 class _PatchOnImport(importlib.abc.MetaPathFinder):

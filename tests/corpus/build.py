@@ -253,7 +253,7 @@ def good_minimax_chart() -> dict:
     """The 0100.HK chart answer of cassettes/prices.yaml (the corpus varies it)."""
     root = HERE.parent.parent
     sys.path.insert(0, str(root))
-    from hkipo.cassette import load_interactions
+    from hkipo.core.cassette import load_interactions
 
     for it in load_interactions(root / "cassettes" / "prices.yaml"):
         if "/v8/finance/chart/0100.HK" in it.request.uri and it.response["status"]["code"] == 200:

@@ -12,7 +12,7 @@
 
 -- One unit in the last digit a figure was stated with (1837 -> 1, 0.4267 -> 1e-4,
 -- 5.54e9 -> 1e7): the largest power of ten the value is a whole multiple of.
--- Mirrors pipelines.claims.numbers.significant_step.
+-- Mirrors hkipo.core.numbers.significant_step.
 CREATE OR REPLACE MACRO hkipo_significant_step(v) AS
     pow(10, coalesce(list_max(list_filter(range(-6, 16), lambda k:
         round(abs(v) / pow(10, k)) >= 1
@@ -57,7 +57,7 @@ SELECT
     g.n_sources,
     st.value AS believed_value,
     st.rule  AS believed_rule,
-    -- One struct per claim (fields fixed: hkipo/report reads them), ordered like source_sites.
+    -- One struct per claim (fields fixed: hkipo/app/report reads them), ordered like source_sites.
     list(struct_pack(
         value := c.value, unit := c.unit, qualifier := c.qualifier, basis := c.basis,
         source_kind := c.source_kind, source_url := c.source_url, quote := c.quote

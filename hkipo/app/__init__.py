@@ -1,0 +1,1 @@
+"""Application layer: jobs, the CLI and its commands, the report (the daemon is scheduler/)."""

@@ -1,0 +1,1 @@
+"""CLI sub-commands, one module per concern; `hkipo.app.cli` imports them lazily."""

@@ -1,0 +1,106 @@
+"""`hkipo status`: the truth about runs, schedule, data and the daemon."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+import click
+
+from hkipo.app.commands._common import App, common_options
+from hkipo.app.commands.core import _json_default, format_table
+
+TABLES = ("securities", "ipos", "prices_daily", "articles", "article_urls", "article_mentions",
+          "announcements", "claims", "ipo_stats", "ingest_runs")
+
+
+def _hk(ts: dt.datetime | None, tz: ZoneInfo) -> str:
+    return ts.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if ts else "-"
+
+
+def collect_status(app: App) -> dict:
+    from scheduler.state import read_state
+    from warehouse import db, runs
+
+    tz = ZoneInfo(app.config.schedule.timezone)
+    daemon = read_state(app.db_path)
+    out: dict = {"database": str(app.db_path), "config": app.config.source,
+                 "daemon": {"running": daemon.running, "pid": daemon.pid, "started_at": daemon.started_at,
+                            "stopping": daemon.stopping, "cassette_dir": daemon.cassette_dir,
+                            "schedule": daemon.schedule}}
+    if not app.db_path.exists():
+        out["exists"] = False
+        out["jobs"] = []
+        out["tables"] = {}
+        return out
+    with db.reader(app.db_path, lock_timeout=app.config.database.lock_timeout_seconds,
+                   on_wait=lambda m: click.echo(f"hkipo: {m}", err=True)) as con:
+        out["exists"] = True
+        out["schema_version"] = db.current_version(con)
+        origin = db.fetch_one(con, "SELECT value FROM warehouse_meta WHERE key = 'data_origin'")
+        out["data_origin"] = origin[0] if origin else "empty"
+        out["tables"] = {t: db.fetch_one(con, f'SELECT count(*) FROM "{t}"')[0] for t in TABLES}
+        last = {r["job"]: r for r in runs.last_runs(con)}
+    out["size_bytes"] = app.db_path.stat().st_size
+    from hkipo.app.jobs import JOBS
+
+    jobs = []
+    for job in JOBS:
+        r = last.get(job, {})
+        nxt = daemon.next_runs.get(job)
+        if job in daemon.active:
+            next_run = f"running since {_hk(dt.datetime.fromisoformat(daemon.active[job]), tz)}"
+        elif nxt:
+            next_run = _hk(dt.datetime.fromisoformat(nxt), tz)
+        elif daemon.stopping:
+            next_run = "daemon stopping"
+        else:
+            next_run = "-" if not daemon.running else "not scheduled"
+        launched = daemon.last.get(job, {})
+        error = (r.get("last_error") or "").splitlines()[0][:80] if r.get("last_error") else ""
+        if launched and launched.get("outcome") not in (None, "ok") and not error:
+            error = f"daemon: {launched['outcome']}"[:80]
+        jobs.append({
+            "job": job,
+            "schedule": daemon.schedule.get(job, ""),
+            "last_run": _hk(r.get("last_started"), tz),
+            "status": r.get("last_status") or "never run",
+            "rows": r.get("last_rows") if r else None,
+            "last_success": _hk(r.get("last_success"), tz),
+            "next_run": next_run,
+            "error": error,
+        })
+    out["jobs"] = jobs
+    return out
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@common_options
+def status(app: App, as_json: bool) -> None:
+    """Show the last and next run of each job, row counts, and whether a daemon is running."""
+    st = collect_status(app)
+    if as_json:
+        click.echo(json.dumps(st, indent=2, default=_json_default, ensure_ascii=False))
+        return
+    d = st["daemon"]
+    click.echo(f"database: {st['database']}" + (
+        f" ({st['size_bytes'] / 1e6:.1f} MB, schema v{st['schema_version']}, {st['data_origin']} data)"
+        if st.get("exists") else " (not created yet)"))
+    click.echo(f"config:   {st['config']}")
+    if d["running"]:
+        how = f"replaying {d['cassette_dir']}" if d["cassette_dir"] else "live"
+        click.echo(f"daemon:   {'stopping' if d['stopping'] else 'running'} (pid {d['pid']}, since "
+                   f"{d['started_at']}, {how})")
+        for job, when in d["schedule"].items():
+            click.echo(f"          {job}: {when}")
+    else:
+        click.echo("daemon:   not running")
+    tz = app.config.schedule.timezone
+    if st["jobs"]:
+        click.echo(f"\njobs (times in {tz}):")
+        cols = ["job", "last_run", "status", "rows", "last_success", "next_run", "error"]
+        click.echo(format_table(cols, [["-" if j[c] is None else j[c] for c in cols] for j in st["jobs"]]))
+    if st["tables"]:
+        click.echo("\nrows: " + ", ".join(f"{k} {v}" for k, v in st["tables"].items()))

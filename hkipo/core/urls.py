@@ -1,0 +1,42 @@
+"""URLs as hkipo compares them: one canonical form per page, and the site a host belongs to.
+
+Tracking parameters go (utm_*, spm, from, fbclid, ...), the query is sorted,
+the fragment and default ports dropped (`canonical_url`), so one article
+reached through several feeds is one URL.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Query parameters that only say who sent the reader; they never change the page.
+TRACKING_PARAMS = frozenset({
+    "spm", "from", "fromsource", "from_source", "source", "src", "ref", "ref_src", "referrer", "share",
+    "share_from", "share_token", "sharetoken", "scene", "isappinstalled", "fbclid", "gclid", "dclid",
+    "msclkid", "igshid", "mc_cid", "mc_eid", "cmpid", "oc", "ocid", "ito", "wt.mc_id", "_ga", "xtor",
+    "smid", "s_cid", "tt_from", "sessionid",
+})
+TRACKING_PREFIXES = ("utm_", "pk_", "hmsr", "ns_", "__")
+
+
+def canonical_url(url: str) -> str:
+    """The URL without tracking parameters, fragment or default port; query sorted; host lower case."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    query = sorted(
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    )
+    return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
+
+
+def registered_domain(host: str) -> str:
+    """Good enough for "same site": the last two labels, three under a two-letter ccTLD's com/net/org/edu/gov."""
+    labels = [p for p in host.lower().split(".") if p]
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in {"com", "net", "org", "edu", "gov", "co", "ac"}:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])

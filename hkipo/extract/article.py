@@ -1,0 +1,233 @@
+"""What a news page says: a plain function of its bytes, URL and headers.
+
+`extract_article` is used by the news spider, by `hkipo ingest` (saved
+pages) and by tests, with no crawler involved. Main text and title come from
+trafilatura (boilerplate, navigation and sidebars removed, which is also what
+keeps a ticker listed in a sidebar out of the mention tagger); publication
+time from the page's own statements (hkipo/extract/dates.py); bytes to text
+through hkipo/extract/charset.py. No per-site rules so far: none of the
+fixture sites defeats the generic extractor.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping, Sequence
+from urllib.parse import SplitResult, urljoin, urlsplit
+
+import trafilatura
+from lxml import html as lxml_html
+
+from hkipo.core.items import Article
+from hkipo.core.urls import canonical_url, registered_domain
+from hkipo.core.textnorm import script_of
+from hkipo.extract.charset import decode_html
+from hkipo.extract.dates import find_published
+
+Headers = Mapping[str, str | bytes | Sequence[str | bytes]]
+# Main text shorter than this gets trafilatura's slower fallback extractors too.
+RESCUE_BELOW_CHARS = 200
+# Bump when extraction changes what it produces, so stored articles are re-written on the next fetch.
+EXTRACTOR_VERSION = "news-article/1"
+# Formats a saved file may be instead of a page, by their first bytes (the spider has a Content-Type to go by).
+NOT_PAGES = ((b"%PDF-", "PDF document"), (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"),
+             (b"GIF87a", "GIF image"), (b"GIF89a", "GIF image"), (b"PK\x03\x04", "ZIP archive"))
+
+
+
+
+def header_value(headers: Headers | None, name: str) -> str | None:
+    """One header from a dict of str/bytes or lists of them (Scrapy's and the cassette's shapes)."""
+    if not headers:
+        return None
+    for key, value in headers.items():
+        k = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+        if k.lower() != name.lower():
+            continue
+        if isinstance(value, (list, tuple)):
+            value = value[0] if value else None
+        if value is None:
+            return None
+        return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    return None
+
+
+def web_url(url: str) -> SplitResult | None:
+    """An http(s) URL's parts; None for another scheme or a malformed URL (`http://[broken/`, port 99999)."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return None
+    return parts if parts.scheme in ("http", "https") else None
+
+
+def not_a_page(body: bytes) -> str | None:
+    """What a file is when its first bytes say it is not a web page (a PDF saved as .html), else None."""
+    head = body[:16].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return next((kind for magic, kind in NOT_PAGES if head.startswith(magic)), None)
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
+def _meta(tree: lxml_html.HtmlElement, *names: str) -> str | None:
+    wanted = {n.lower() for n in names}
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or "").strip().lower()
+        if key in wanted and (meta.get("content") or "").strip():
+            return " ".join(meta.get("content").split())
+    return None
+
+
+def _canonical(tree: lxml_html.HtmlElement, fetched: str) -> str:
+    """rel=canonical or og:url when it names a real page on the same site; else the fetched URL."""
+    fetched_host = _host(fetched)
+    candidates = [link.get("href") for link in tree.xpath('//link[@rel="canonical"][@href]')]
+    candidates.append(_meta(tree, "og:url"))
+    for href in candidates:
+        if not href:
+            continue
+        try:
+            absolute = urljoin(fetched, href.strip())
+        except ValueError:  # malformed: unusable, like any other bad canonical
+            continue
+        parts = web_url(absolute)
+        if parts is None or parts.path in ("", "/"):
+            continue
+        if registered_domain(parts.hostname or "") == registered_domain(fetched_host):
+            return canonical_url(absolute)
+    try:
+        return canonical_url(fetched)
+    except ValueError:  # a malformed URL given by the caller: kept as given
+        return fetched
+
+
+def _clean_title(title: str, site: str) -> str:
+    title = " ".join(title.split())
+    for sep in (" - ", " | ", "_", " – ", " — ", "｜", "|"):
+        head, found, tail = title.rpartition(sep)
+        if found and head and site and (tail.strip() in site or site in tail.strip()):
+            return head.strip()
+    return title
+
+
+def _site_name(tree: lxml_html.HtmlElement, hint: str | None, url: str) -> str:
+    if hint:  # the caller knows better (hkipo ingest --site)
+        return hint
+    named = _meta(tree, "og:site_name", "application-name", "twitter:site")
+    if named:
+        return named.lstrip("@")
+    # Many Chinese sites end <title> with their name: "headline_36氪", "headline - 某某财经网".
+    title = " ".join((tree.findtext(".//title") or "").split())
+    for sep in ("_", " - ", " | ", "｜", " – "):
+        head, found, tail = title.rpartition(sep)
+        tail = tail.strip()
+        if found and head and 0 < len(tail) <= 16 and tail not in _title(tree):
+            return tail
+    return registered_domain(_host(url)) or "unknown"
+
+
+def _language(script: str | None, tree: lxml_html.HtmlElement) -> str | None:
+    if script in ("zh-Hans", "zh-Hant"):
+        return "zh"
+    if script == "en":
+        return "en"
+    lang = (tree.get("lang") or "").split("-")[0].lower()
+    return lang or None
+
+
+def _main_text(page: str, url: str) -> str:
+    """trafilatura's main text, one paragraph per line.
+
+    Given our own lxml tree (libxml2 recovers malformed pages that trafilatura's
+    loader rejects) and no metadata pass: title and site come from the page's
+    meta tags, dates from hkipo/extract/dates.py (trafilatura's date search
+    falls back to dateparser, 0.5 s a page).
+    """
+    try:
+        tree = lxml_html.document_fromstring(page)
+    except (ValueError, lxml_html.etree.ParserError):
+        return ""
+    options = dict(url=url, with_metadata=False, include_comments=False, include_tables=True,
+                   include_images=False, include_links=False, favor_precision=True, deduplicate=False)
+    # trafilatura alone first; its fallbacks (readability, jusText) cost 5x as much and only
+    # matter when it finds next to nothing.
+    doc = trafilatura.bare_extraction(copy.deepcopy(tree), fast=True, **options)
+    text = (doc.text or "") if doc is not None else ""
+    if len(text) < RESCUE_BELOW_CHARS:
+        doc = trafilatura.bare_extraction(tree, **options)
+        rescued = (doc.text or "") if doc is not None else ""
+        text = rescued if len(rescued) > len(text) else text
+    text = re.sub(r"[ \t\u3000]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _title(tree: lxml_html.HtmlElement) -> str:
+    """og:title, else the first <h1>, else <title>."""
+    named = _meta(tree, "og:title", "twitter:title")
+    if named:
+        return named
+    for h1 in tree.iter("h1"):
+        text = " ".join(h1.text_content().split())
+        if text:
+            return text
+    return " ".join((tree.findtext(".//title") or "").split())
+
+
+_SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->", re.I)
+
+
+def original_url(body: bytes) -> str | None:
+    """Where a page saved from a browser came from: its "saved from url" mark, rel=canonical or og:url."""
+    m = _SAVED_FROM.search(body[:4096])
+    if m and web_url(mark := m.group(1).decode("ascii", "replace")):  # a malformed mark is no mark
+        return mark
+    page, _ = decode_html(body)
+    if not page.strip():
+        return None
+    try:
+        tree = lxml_html.document_fromstring(page)
+    except (ValueError, lxml_html.etree.ParserError):
+        return None
+    for href in [link.get("href") for link in tree.xpath('//link[@rel="canonical"][@href]')] + [
+            _meta(tree, "og:url")]:
+        if href and web_url(href):
+            return href.strip()
+    return None
+
+
+def extract_article(body: bytes | str, url: str, headers: Headers | None = None, *,
+                    site: str | None = None) -> Article:
+    """Extract one page. `site` names the outlet when the page does not (e.g. `hkipo ingest --site`)."""
+    if isinstance(body, bytes):
+        page, encoding = decode_html(body, header_value(headers, "Content-Type"))
+    else:
+        page, encoding = body, "str"
+    try:
+        tree = lxml_html.document_fromstring(page) if page.strip() else lxml_html.Element("html")
+    except (ValueError, lxml_html.etree.ParserError):
+        tree = lxml_html.Element("html")
+    text = _main_text(page, url) if page.strip() else ""
+    site_name = _site_name(tree, site, url)
+    raw_title = _title(tree)
+    published = find_published(tree, page, url)
+    script = script_of(text) if text else None
+    return Article(
+        url=_canonical(tree, url),
+        fetched_url=url,
+        title=_clean_title(raw_title, site_name),
+        text=text,
+        site=site_name,
+        published_at=published.at if published else None,
+        published_from=published.source if published else "",
+        tz_assumed=published.tz_assumed if published else False,
+        language=_language(script, tree),
+        script=script,
+        encoding=encoding,
+    )

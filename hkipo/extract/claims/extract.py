@@ -1,0 +1,488 @@
+"""Claims from news text: which figure, about which security, stated how.
+
+For every sentence (hkipo/extract/claims/sentences.py):
+
+1. **Figures** — `numbers.find_quantities` gives each number with its unit,
+   multiplier and qualifier (`逾 42 万名`, `HK$5.54bn`, `高開約 42.67%`).
+2. **Meaning** — the nearest cue word decides the metric (cues.py): looking
+   first between the previous figure and this one, then just after it, so
+   "开盘报 235.4 港元，较发行价 165 港元涨 42%" gives an open, an offer price
+   and an open return. Basis comes from the clause: "at the close of
+   applications" → `at_close_of_applications`, "if the over-allotment option
+   is exercised in full" → `full_over_allotment`, 盘中 → `intraday`.
+3. **Subject** — the last security named before the figure in its sentence
+   (entities.py: watchlist securities *and* other issuers). A sentence that
+   names nobody inherits the previous sentence's subject (其, the company). A
+   figure whose subject is another issuer (CATL, Biren, Estun) is dropped,
+   and so is one whose clause names only another issuer; a sentence about
+   the market at large, or the paragraph after a list item, inherits
+   nothing — so an aggregator page never hands one company's figures to
+   another.
+4. **Day** — first-day prices, returns and market caps must be about the
+   listing day (dates.py); a close two days later or a grey-market price is
+   not a first-day figure and is dropped.
+
+Each claim keeps its sentence as the quote and the sentence's offset.
+
+Only the first MAX_TEXT_CHARS characters of a text are read (a page of
+several MB must not stall the news job); the sentence the cut falls in is
+dropped whole, so a figure is never read cut in half. Figures and entities
+are handed to their sentence by bisection on their offsets, so the cost
+grows with the text, not with sentences × figures.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from hkipo.core.config import Security
+from hkipo.extract.claims import cues
+from hkipo.extract.claims.dates import FIRST_DAY, GREY_MARKET, resolve_day, explicit_date
+from hkipo.extract.claims.entities import Entity, find_entities
+from hkipo.core.items import Claim
+from hkipo.core.numbers import Quantity, find_quantities
+from hkipo.extract.claims.sentences import Span, split_clauses, split_sentences
+from hkipo.core.textnorm import fold
+
+EXTRACTOR_VERSION = "news-claims/1"
+# Characters of one text read for claims: far beyond any real story (~5-30k), short enough that a
+# runaway page (a whole archive, a data dump) costs a fraction of a second.
+MAX_TEXT_CHARS = 200_000
+log = logging.getLogger(__name__)
+HK = ZoneInfo("Asia/Hong_Kong")
+AFTER_PENALTY = 4  # a cue after the figure counts as this many characters further away
+CLAUSE_PENALTY = 6  # ... and one before it, this many more per clause break in between
+_CLAUSE_BREAK = re.compile(r"[，,；;：:]")
+
+# Metrics whose value depends on the day; only listing-day statements are kept.
+FIRST_DAY_METRICS = frozenset({
+    "first_day_open", "first_day_close", "first_day_high", "first_day_low",
+    "first_day_open_return", "first_day_close_return", "market_cap",
+})
+# Plausible ranges: a figure outside is a misreading, not a claim.
+_BOUNDS: dict[str, tuple[float, float]] = {
+    "public_subscription_multiple": (0.01, 100_000), "international_subscription_multiple": (0.01, 100_000),
+    "international_ex_cornerstone_multiple": (0.01, 100_000), "offer_price": (0.01, 100_000),
+    "first_day_open": (0.01, 100_000), "first_day_close": (0.01, 100_000), "first_day_high": (0.01, 100_000),
+    "first_day_low": (0.01, 100_000), "first_day_open_return": (-0.99, 100), "first_day_close_return": (-0.99, 100),
+    "gross_proceeds": (1e6, 1e13), "net_proceeds": (1e6, 1e13), "market_cap": (1e7, 1e14),
+    "cornerstone_amount": (1e5, 1e13), "shares_offered": (1_000, 1e11), "public_offer_shares": (100, 1e11),
+    "international_offer_shares": (100, 1e11), "cornerstone_shares": (100, 1e11), "shares_outstanding": (1e4, 1e12),
+    "board_lot": (1, 1e6), "valid_applications": (100, 1e8), "successful_applications": (10, 1e8),
+    "cornerstone_count": (1, 200), "placees": (1, 1e6), "one_lot_success_rate": (0, 1),
+}
+# A sentence about the market at large ("5 只新股", "other IPOs this week") continues no one's story.
+_MARKET_WIDE = re.compile(r"只新股|多只|其他新股|其余新股|新股市场|港股市场|家公司|几家|多家|other (?:ipos|listings|issuers)|"
+                          r"ipos this|listings this|new listings|ipo market|the market as a whole|several companies")
+# A list item ("1. 壁仞科技…", "• Biren…") is about its own subject only.
+_LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[（(]\d{1,2}[)）]|[•·●▪■◆\-*]|【)")
+_FORMER = re.compile(r"前者|the former")
+_CONVERSION = re.compile(r"^[\s,，(（]*(?:or|即|约合|約合|合|折合|相当于|equivalent to|about|roughly)[\s:：]*$")
+_OF_NEXT = re.compile(r"^\s*(?:of|for|by|at|from|的|为|是)?\s*$")
+_LATTER = re.compile(r"后者|the latter")
+
+
+@dataclass(frozen=True)
+class _Meaning:
+    metric: str
+    basis: str = "final"
+    sign: float = 1.0
+
+
+@dataclass
+class _Ctx:
+    """What one sentence sees: the text, its folded copy, the figures and entities around."""
+
+    text: str
+    folded: str
+    sentence: Span
+    clauses: list[Span]
+    quantities: list[Quantity]  # the sentence's figures, in order
+
+    def clause_of(self, pos: int) -> Span:
+        for c in self.clauses:
+            if c.start <= pos < c.end:
+                return c
+        return self.clauses[-1]
+
+    def before(self, q: Quantity) -> tuple[int, int]:
+        """From the previous figure (or the sentence start) to this figure."""
+        start = self.sentence.start
+        for other in self.quantities:
+            if other.end <= q.start and other.unit is not None and not other.code_like:
+                # From its digits: "14 cornerstone investors subscribed HK$2.7bn" — the noun is a cue too.
+                start = max(start, other.num_end)
+        return start, q.start
+
+    def after(self, q: Quantity) -> tuple[int, int]:
+        """From this figure to the next figure (or the clause end)."""
+        clause = self.clause_of(q.num_start)
+        end = clause.end
+        for other in self.quantities:
+            if other.start >= q.end and other.unit is not None and not other.code_like:
+                end = min(end, other.start)
+                break
+        return q.end, max(q.end, end)
+
+    def seg(self, span: tuple[int, int]) -> str:
+        return self.folded[span[0]:span[1]]
+
+
+def extract_claims(text: str, securities: Sequence[Security], *,
+                   published_at: dt.datetime | None = None) -> list[Claim]:
+    """Every figure `text` states about a watchlist security, attributed by sentence.
+
+    Pass the whole watchlist, not only the securities the article is tagged
+    with: a security left out is invisible here, so a sentence naming only
+    it looks like one naming nobody and its figures carry over to the
+    previous sentence's subject.
+    """
+    if not text or not securities:
+        return []
+    capped = len(text) > MAX_TEXT_CHARS
+    if capped:
+        log.info("claims: text of %d characters, reading the first %d", len(text), MAX_TEXT_CHARS)
+        text = text[:MAX_TEXT_CHARS]
+    folded = fold(text)
+    entities = find_entities(text, securities, folded=folded)
+    by_code = {s.code: s for s in securities}
+    published = _hk_date(published_at)
+    quantities = [q for q in find_quantities(text) if q.unit is not None and not q.code_like]
+    qs_in = _ByOffset([q.num_start for q in quantities])
+    entities_in = _ByOffset([e.start for e in entities])
+    sentences = split_sentences(text)
+    if capped and sentences and sentences[-1].end >= len(text.rstrip()):
+        sentences.pop()  # the cut may fall inside it
+    claims: list[Claim] = []
+    seen: set[tuple] = set()
+    carried: str | None = None  # subject carried from the previous sentence (a code, or '' for another issuer)
+    prev_entities: list[Entity] = []
+    paragraph = -1
+    after_list_item = False
+    context_day: dt.date | None = None
+    for sentence in sentences:
+        sent_entities = [entities[i] for i in entities_in.between(sentence.start, sentence.end)]
+        new_paragraph = sentence.paragraph != paragraph
+        if new_paragraph:
+            paragraph = sentence.paragraph
+            context_day = None
+        fs = folded[sentence.start:sentence.end]
+        if new_paragraph and after_list_item:
+            carried = None
+        if new_paragraph:
+            after_list_item = bool(_LIST_ITEM.match(fs))
+        if not sent_entities and _MARKET_WIDE.search(fs):
+            carried = None
+        sent_qs = [quantities[i] for i in qs_in.between(sentence.start, sentence.end)]
+        ctx = _Ctx(text, folded, sentence, split_clauses(sentence), sent_qs)
+        for q in sent_qs:
+            subject = _subject(ctx, q, sent_entities, carried, prev_entities)
+            if subject is None or subject not in by_code:
+                continue
+            meaning = _meaning(ctx, q)
+            if meaning is None:
+                continue
+            claim = _claim(ctx, q, meaning, by_code[subject], published, context_day)
+            if claim is None:
+                continue
+            key = (claim.hkex_code, claim.metric, claim.value, claim.unit, claim.basis, claim.qualifier, claim.as_of)
+            if key not in seen:
+                seen.add(key)
+                claims.append(claim)
+        day = explicit_date(fs, year_hint=(published or dt.date.today()).year)
+        if day is not None:
+            context_day = day
+        if sent_entities:
+            # Named one security: it carries on. Named another issuer, or several: nothing carries.
+            distinct = {e.code for e in sent_entities}
+            carried = distinct.pop() if len(distinct) == 1 else None
+            prev_entities = sent_entities
+        # A sentence naming nobody keeps the carried subject for the next one.
+    return claims
+
+
+class _ByOffset:
+    """Indices of items whose offset lies in [start, end), in their original order, by bisection."""
+
+    def __init__(self, offsets: list[int]) -> None:
+        order = sorted(range(len(offsets)), key=offsets.__getitem__)
+        self._offsets = [offsets[i] for i in order]
+        self._order = order
+
+    def between(self, start: int, end: int) -> list[int]:
+        lo = bisect.bisect_left(self._offsets, start)
+        hi = bisect.bisect_left(self._offsets, end)
+        return sorted(self._order[lo:hi])
+
+
+def _hk_date(published_at: dt.datetime | None) -> dt.date | None:
+    if published_at is None:
+        return None
+    if published_at.tzinfo is None:
+        published_at = published_at.replace(tzinfo=HK)
+    try:
+        return published_at.astimezone(HK).date()
+    except OverflowError:  # within hours of year 1 or 9999: no real publication date, so none to reason from
+        return None
+
+
+def _subject(ctx: _Ctx, q: Quantity, sent_entities: list[Entity], carried: str | None,
+             prev_entities: list[Entity]) -> str | None:
+    """The HKEX code the figure is about; None when it is about someone else or nobody can tell."""
+    clause = ctx.clause_of(q.num_start)
+    clause_text = ctx.folded[clause.start:clause.end]
+    if _FORMER.search(clause_text) or _LATTER.search(clause_text):
+        pool = [e for e in sent_entities if e.end <= q.start] or prev_entities
+        distinct: list[str | None] = []
+        for e in pool:
+            if e.code not in distinct:
+                distinct.append(e.code)
+        if len(distinct) >= 2:
+            return distinct[0] if _FORMER.search(clause_text) else distinct[-1]
+    before = [e for e in sent_entities if e.end <= q.start]
+    following = [e for e in sent_entities if clause.start <= e.start < clause.end and e.start >= q.end]
+    if following and following[0].code is None and _OF_NEXT.match(ctx.folded[q.end:following[0].start]):
+        return None  # "the 30x of CATL", "30 倍的宁德时代"
+    if before:
+        return before[-1].code
+    if following:
+        return following[0].code
+    if any(e.code is None for e in sent_entities if clause.start <= e.start < clause.end):
+        return None
+    if sent_entities:
+        # Named only later in the sentence, in another clause: "较发行价涨 42%，MiniMax ..." is rare;
+        # a sentence naming others after the figure is too ambiguous to guess.
+        codes = {e.code for e in sent_entities}
+        return codes.pop() if len(codes) == 1 else None
+    return carried or None
+
+
+def _nearest(ctx: _Ctx, q: Quantity, patterns: dict[str, re.Pattern[str]], *, after: bool = True,
+             before_span: tuple[int, int] | None = None) -> str | None:
+    """The key of the pattern matching nearest to the figure (before it, else shortly after)."""
+    b0, b1 = before_span or ctx.before(q)
+    before_text = ctx.folded[b0:b1]
+    best: tuple[float, int, str] | None = None  # (distance, -length of the cue, key): nearer, then more specific
+    for key, pat in patterns.items():
+        for m in pat.finditer(before_text):
+            # A cue in an earlier clause is weaker: "20.5万份有效申请，其中约5.09万份获得分配".
+            breaks = len(_CLAUSE_BREAK.findall(before_text, m.end()))
+            cand = (b1 - (b0 + m.end()) + CLAUSE_PENALTY * breaks, -(m.end() - m.start()), key)
+            if best is None or cand[:2] < best[:2]:
+                best = cand
+    if after:
+        a0, a1 = ctx.after(q)
+        after_text = ctx.folded[a0:a1]
+        for key, pat in patterns.items():
+            m = pat.search(after_text)
+            if m:
+                cand = (m.start() + AFTER_PENALTY, -(m.end() - m.start()), key)
+                if best is None or cand[:2] < best[:2]:
+                    best = cand
+    return best[2] if best else None
+
+
+def _local(ctx: _Ctx, q: Quantity) -> str:
+    return ctx.seg(ctx.before(q)) + " " + ctx.seg(ctx.after(q))
+
+
+def _clause_text(ctx: _Ctx, q: Quantity) -> str:
+    c = ctx.clause_of(q.num_start)
+    return ctx.folded[c.start:c.end]
+
+
+def _meaning(ctx: _Ctx, q: Quantity) -> _Meaning | None:
+    if q.unit == "times":
+        return _multiple(ctx, q)
+    if q.unit == "fraction":
+        return _percent(ctx, q)
+    if q.unit in ("HKD", "USD", "CNY"):
+        return _price(ctx, q) if _looks_per_share(ctx, q) else _money(ctx, q)
+    if q.unit == "shares":
+        return _shares(ctx, q)
+    if q.unit == "count":
+        return _count(ctx, q)
+    return None
+
+
+def _basis_scope(ctx: _Ctx, q: Quantity) -> str:
+    """Where a basis cue applies to a figure: its clause, and the lead-in when it is the sentence's first figure."""
+    clause = ctx.clause_of(q.num_start)
+    start, _ = ctx.before(q)
+    if start == ctx.sentence.start:
+        return ctx.folded[start:clause.end]
+    return ctx.folded[clause.start:clause.end]
+
+
+def _multiple(ctx: _Ctx, q: Quantity) -> _Meaning | None:
+    sentence = ctx.folded[ctx.sentence.start:ctx.sentence.end]
+    if not cues.SUBSCRIPTION.search(sentence):
+        return None  # "相当于收入的 3.37 倍" is not a subscription level
+    basis = "at_close_of_applications" if cues.ESTIMATE.search(_basis_scope(ctx, q)) else "final"
+    if cues.EX_CORNERSTONE.search(_local(ctx, q)) or cues.EX_CORNERSTONE.search(_clause_text(ctx, q)):
+        return _Meaning("international_ex_cornerstone_multiple", basis)
+    # The tranche is named before its figure ("the international offering 15.28 times"), else after it
+    # ("1,837 times oversubscribed in the public offering"): a name after the figure that belongs to the
+    # next one must not win.
+    tranche = (_nearest(ctx, q, cues.TRANCHE, after=False, before_span=(ctx.sentence.start, q.start))
+               or _nearest(ctx, q, cues.TRANCHE, before_span=(q.start, q.start)))
+    metric = "international_subscription_multiple" if tranche == "international" else "public_subscription_multiple"
+    return _Meaning(metric, basis)
+
+
+def _percent(ctx: _Ctx, q: Quantity) -> _Meaning | None:
+    local = _local(ctx, q)
+    if cues.ONE_LOT.search(local) or cues.ONE_LOT.search(_clause_text(ctx, q)):
+        return _Meaning("one_lot_success_rate")
+    before_text = ctx.seg(ctx.before(q))
+    after_text = ctx.seg(ctx.after(q))
+    if cues.SKIP_RETURN.search(before_text[-12:]) or cues.SKIP_RETURN.search(after_text[:12]):
+        return None
+    near_before, near_after = before_text[-10:], after_text[:14]
+    up = cues.RETURN_UP.search(near_before) or cues.RETURN_UP.search(near_after)
+    down = cues.RETURN_DOWN.search(near_before) or cues.RETURN_DOWN.search(near_after)
+    if not (up or down):
+        return None
+    sign = -1.0 if _direction(near_before, near_after) == "down" else 1.0
+    sentence = ctx.folded[ctx.sentence.start:ctx.sentence.end]
+    kind_patterns = {k: v for k, v in cues.PRICE_KIND.items() if k != "offer_price"}
+    kind = (_nearest(ctx, q, kind_patterns, after=False, before_span=(ctx.sentence.start, q.start))
+            or _nearest(ctx, q, kind_patterns, before_span=(q.start, q.start)))
+    if kind is None:
+        if not (FIRST_DAY.search(sentence) and (cues.VS_OFFER.search(sentence) or up or down)):
+            return None
+        kind = "first_day_close"
+    if kind not in ("first_day_open", "first_day_close"):
+        return None  # returns at the high or low are not tracked
+    if not (cues.VS_OFFER.search(sentence) or FIRST_DAY.search(sentence)
+            or cues.PRICE_KIND["first_day_open"].search(sentence) or cues.PRICE_KIND["first_day_close"].search(sentence)):
+        return None
+    basis = "intraday" if cues.INTRADAY.search(_clause_text(ctx, q)) else "final"
+    return _Meaning(kind + "_return", basis, sign)
+
+
+def _direction(before: str, after: str) -> str:
+    """'up' or 'down': the direction word nearest the figure."""
+    best: tuple[int, str] | None = None
+    for word, pat in (("up", cues.RETURN_UP), ("down", cues.RETURN_DOWN)):
+        for m in pat.finditer(before):
+            d = len(before) - m.end()
+            if best is None or d < best[0]:
+                best = (d, word)
+        m = pat.search(after)
+        if m and (best is None or m.start() + 1 < best[0]):
+            best = (m.start() + 1, word)
+    return best[1] if best else "up"
+
+
+def _looks_per_share(ctx: _Ctx, q: Quantity) -> bool:
+    """A share price: stated per share, or a plain amount below HK$10,000 (totals come with 亿 / bn / m)."""
+    return q.per_share or (q.multiplier == 1.0 and q.value < 10_000)
+
+
+def _price(ctx: _Ctx, q: Quantity) -> _Meaning | None:
+    if q.in_range or q.unit != "HKD":
+        return None
+    local = _local(ctx, q)
+    sentence = ctx.folded[ctx.sentence.start:ctx.sentence.end]
+    if cues.SKIP_PRICE.search(local) or GREY_MARKET.search(sentence):
+        return None
+    metric = _nearest(ctx, q, cues.PRICE_KIND)
+    if metric is None:
+        return None
+    basis = "final"
+    if metric != "offer_price" and cues.INTRADAY.search(_clause_text(ctx, q)):
+        basis = "intraday"
+    return _Meaning(metric, basis)
+
+
+def _money(ctx: _Ctx, q: Quantity) -> _Meaning | None:
+    if cues.SKIP_MONEY.search(ctx.seg(ctx.before(q))) or cues.SKIP_MONEY.search(ctx.seg(ctx.after(q))):
+        return None
+    metric = _nearest(ctx, q, cues.MONEY_KIND)
+    if metric is None:
+        # "US$619m, or HK$4.82bn" / "约 55.4 亿港元（约合 7.1 亿美元）": the same figure in another currency.
+        prev = [o for o in ctx.quantities if o.end <= q.start and o.is_money and not o.per_share]
+        if prev and _CONVERSION.match(ctx.folded[prev[-1].end:q.start]):
+            return _money(ctx, prev[-1])
+        return None
+    basis = "final"
+    if metric in ("gross_proceeds", "net_proceeds") and _assumes_full_over_allotment(ctx):
+        basis = "full_over_allotment"
+    if metric == "market_cap":
+        # The moment is the nearest of 开盘 / 盘中 / 收盘 before it; a market cap without one is a snapshot.
+        moments = {"at_open": cues.PRICE_KIND["first_day_open"], "final": cues.PRICE_KIND["first_day_close"],
+                   "intraday": cues.INTRADAY}
+        basis = (_nearest(ctx, q, moments, after=False, before_span=(ctx.sentence.start, q.start))
+                 or _nearest(ctx, q, moments, before_span=(q.start, q.start)) or "intraday")
+    return _Meaning(metric, basis)
+
+
+def _assumes_full_over_allotment(ctx: _Ctx) -> bool:
+    """"If the over-allotment option is exercised in full" — but not "assuming it is not exercised"."""
+    sentence = ctx.folded[ctx.sentence.start:ctx.sentence.end]
+    return bool(cues.FULL_OVER_ALLOTMENT.search(sentence)) and not cues.NOT_EXERCISED.search(sentence)
+
+
+def _shares(ctx: _Ctx, q: Quantity) -> _Meaning | None:
+    if cues.SKIP_SHARES.search(_local(ctx, q)):
+        return None
+    metric = _nearest(ctx, q, cues.SHARE_KIND)
+    if metric is None:
+        return None
+    basis = "final"
+    if metric in ("shares_offered", "public_offer_shares", "international_offer_shares") and \
+            _assumes_full_over_allotment(ctx):
+        basis = "full_over_allotment"
+    return _Meaning(metric, basis)
+
+
+def _count(ctx: _Ctx, q: Quantity) -> _Meaning | None:
+    noun = q.noun or ""
+    local = _local(ctx, q)
+    if cues.SKIP_COUNT.search(noun) or cues.SKIP_COUNT.search(ctx.seg(ctx.after(q))[:12]):
+        return None
+    if "cornerstone" in noun:
+        return _Meaning("cornerstone_count")
+    if cues.ONE_LOT.search(_clause_text(ctx, q)) or "一手" in local or "one lot" in local:
+        return None  # one-lot applicants are a row of the allocation table, not all applicants
+    metric = _nearest(ctx, q, cues.COUNT_KIND)
+    if metric is None and noun in ("applicants", "applications", "valid applications", "subscribers"):
+        metric = "valid_applications"
+    if metric is None:
+        return None
+    basis = ("at_close_of_applications" if metric == "valid_applications" and cues.ESTIMATE.search(_basis_scope(ctx, q))
+             else "final")
+    return _Meaning(metric, basis)
+
+
+def _claim(ctx: _Ctx, q: Quantity, meaning: _Meaning, sec: Security, published: dt.date | None,
+           context_day: dt.date | None) -> Claim | None:
+    metric = meaning.metric
+    value = q.value * meaning.sign
+    unit = q.unit or ""
+    if unit == "count" and metric == "board_lot":
+        unit = "shares"
+    as_of = None
+    if metric in FIRST_DAY_METRICS:
+        if metric != "market_cap" and q.unit not in ("HKD", "fraction"):
+            return None
+        ref = resolve_day(ctx.folded[ctx.sentence.start:ctx.sentence.end], listing_date=sec.listing_date,
+                          published=published, context_day=context_day)
+        if ref.first_day is False or (ref.first_day is None and not FIRST_DAY.search(
+                ctx.folded[ctx.sentence.start:ctx.sentence.end])):
+            return None
+        as_of = sec.listing_date
+    lo, hi = _BOUNDS.get(metric, (float("-inf"), float("inf")))
+    if not (lo <= value <= hi):
+        return None
+    return Claim(
+        hkex_code=sec.code, metric=metric, value=value, unit=unit, quote=ctx.sentence.text,
+        qualifier=q.qualifier, basis=meaning.basis, as_of=as_of, position=ctx.sentence.start,
+    )

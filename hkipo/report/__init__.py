@@ -1,5 +1,0 @@
-"""The HTML report: warehouse views → charts (PNG data URIs) → one self-contained page.
-
-`data` reads (read-only), `charts` draws, `render` writes the HTML, and
-`hkipo.commands.report` puts the file in place atomically.
-"""

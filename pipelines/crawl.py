@@ -1,0 +1,186 @@
+"""The crawl jobs (`news`, `hkex`), and the warehouse's side of every Scrapy crawl.
+
+Spiders only navigate (spiders/); this module, one layer up, connects a
+crawl to the warehouse: its item pipelines store what the spiders yield
+(articles in batches, each announcement in its own transaction), it tells the spider which URLs are already stored
+(HKIPO_SKIP_URLS) so they are not fetched again, and, when no job runner
+wraps the crawl (`scrapy crawl news` from the repository root), it builds
+the job context from HKIPO_CONFIG / HKIPO_DB / HKIPO_CASSETTE / HKIPO_RECORD
+(settings, else the environment), records the run and finishes it when the
+spider closes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings, Settings
+
+from hkipo.core.config import load_config
+from hkipo.core.context import JobContext
+from hkipo.core.errors import UserError
+from hkipo.core.items import ArticleItem, ParsedAnnouncement
+from hkipo.core.runs import RunRecord
+from pipelines.announcements import known_pdf_urls, write_announcement
+from pipelines.articles import known_article_urls, load_articles
+from pipelines.runs import begin_run, end_run, write
+from spiders.context import CONTEXT_SETTING, RUN_SETTING, SKIP_URLS_SETTING, HkipoAddon, crawl_context
+from spiders.runner import run_crawl
+
+log = logging.getLogger(__name__)
+
+SETTINGS_MODULE = "pipelines.scrapy_settings"
+STANDALONE_SETTING = "HKIPO_STANDALONE"
+
+
+def run_news_job(ctx: JobContext, run: RunRecord) -> None:
+    """The `news` job: feeds to articles (spiders/news.py, pipelines/articles.py)."""
+    run_crawl("news", ctx, run, settings_module=SETTINGS_MODULE)
+
+
+def run_hkex_job(ctx: JobContext, run: RunRecord) -> None:
+    """The `hkex` job: HKEXnews announcements (spiders/hkex.py, pipelines/announcements.py)."""
+    run_crawl("hkex", ctx, run, settings_module=SETTINGS_MODULE)
+
+
+def context_from_settings(settings: BaseSettings) -> JobContext:
+    """A JobContext for `scrapy crawl`: settings first, then $HKIPO_* variables, then defaults."""
+
+    def pick(name: str) -> str | None:
+        return settings.get(name) or os.environ.get(name) or None
+
+    config = load_config(pick("HKIPO_CONFIG"))
+    cassette, record = pick("HKIPO_CASSETTE"), pick("HKIPO_RECORD")
+    if cassette and record:
+        raise UserError("HKIPO_CASSETTE (replay) and HKIPO_RECORD (record live) exclude each other")
+    return JobContext(
+        config=config,
+        db_path=config.db_path(settings.get("HKIPO_DB")),
+        cassette=Path(cassette) if cassette else None,
+        record=Path(record) if record else None,
+    )
+
+
+def skip_urls(ctx: JobContext, spider: str) -> set[str]:
+    """What this spider need not fetch again: stored article URLs, PDFs this parser version has read."""
+    if spider == "news" and not ctx.config.news.refetch_known_urls:
+        return known_article_urls(ctx)
+    if spider == "hkex" and not ctx.config.hkex.refetch_known_pdfs:
+        return known_pdf_urls(ctx)
+    return set()
+
+
+class WarehouseAddon:
+    """Runs before `spiders.context.HkipoAddon`: the context (built here when no job made one) and skip list."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarehouseAddon:
+        return cls(crawler)
+
+    def update_settings(self, settings: Settings) -> None:
+        ctx = settings.get(CONTEXT_SETTING)
+        if ctx is None:
+            ctx = context_from_settings(settings)
+            settings.set(CONTEXT_SETTING, ctx, priority="cmdline")
+            settings.set(RUN_SETTING, begin_run(ctx, self.crawler.spidercls.name), priority="cmdline")
+            settings.set(STANDALONE_SETTING, True, priority="cmdline")
+            # After CrawlOutcome (order 0), which puts the crawl's outcome on the run first.
+            settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), f"{__name__}.StandaloneRunEnd": 10},
+                         priority="cmdline")
+        settings.set(SKIP_URLS_SETTING, skip_urls(ctx, self.crawler.spidercls.name), priority="cmdline")
+
+
+class StandaloneRunEnd:
+    """Finishes the run a `scrapy crawl` began (WarehouseAddon): recording, misses, statistics."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StandaloneRunEnd:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        ctx, run = self.crawler.settings.get(CONTEXT_SETTING), self.crawler.settings.get(RUN_SETTING)
+        addon = self.crawler.get_addon(HkipoAddon)
+        end_run(ctx, run, replayer=addon.replayer if addon else None, recorder=addon.recorder if addon else None)
+
+
+class ArticlePipeline:
+    """Scrapy item pipeline: batches of `[news] batch_size` articles, and the rest at close."""
+
+    def __init__(self, crawler) -> None:  # noqa: ANN001 - scrapy.crawler.Crawler
+        self.crawler = crawler
+        self.pending: list[ArticleItem] = []
+
+    @classmethod
+    def from_crawler(cls, crawler) -> ArticlePipeline:  # noqa: ANN001
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.ctx, self.run = crawl_context(self.crawler)
+        self.securities = self.ctx.securities()
+        self.batch_size = self.ctx.config.news.batch_size
+
+    def process_item(self, item: object) -> object:
+        if isinstance(item, ArticleItem):
+            self.pending.append(item)
+            if len(self.pending) >= self.batch_size:
+                self._flush()
+        return item
+
+    def close_spider(self) -> None:
+        n = len(self.pending)
+        try:
+            self._flush()
+        except Exception as e:  # Scrapy only logs errors raised here; the run must say so
+            log.exception("storing the last batch of articles failed")
+            self.run.fail(f"storing {n} articles failed (rolled back): {type(e).__name__}: {e}")
+
+    def _flush(self) -> None:
+        items, self.pending = self.pending, []
+        if not items:
+            return
+        result = load_articles(self.ctx, self.run, items, self.securities)
+        stats = self.crawler.stats
+        for key, value in (("new", result.new), ("refreshed", result.refreshed), ("copies", result.copies),
+                           ("rows", result.rows)):
+            stats.inc_value(f"news/articles_{key}", value)
+        for reason, count in result.skipped.items():
+            stats.inc_value(f"news/not_stored/{reason}", count)
+
+
+class AnnouncementPipeline:
+    """Scrapy item pipeline: each parsed announcement in its own transaction."""
+
+    def __init__(self, crawler) -> None:  # noqa: ANN001 - scrapy.crawler.Crawler
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler) -> AnnouncementPipeline:  # noqa: ANN001
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.ctx, self.run = crawl_context(self.crawler)
+
+    def process_item(self, item: object) -> object:
+        if isinstance(item, ParsedAnnouncement):
+            for w in item.warnings:
+                self.run.warn(f"{item.announcement.url}: {w}")
+            n = write(self.ctx, self.run, lambda con: write_announcement(con, item))
+            stats = self.crawler.stats
+            stats.inc_value("hkex/announcements")
+            stats.inc_value("hkex/claims", len(item.claims))
+            stats.inc_value("hkex/rows", n)
+            log.info("%s %s (%s): %d figures, %d rows changed", item.announcement.hkex_code,
+                     item.announcement.title, item.announcement.language, len(item.claims), n)
+        return item

@@ -1,0 +1,86 @@
+"""How a job's run opens, writes and closes in the warehouse.
+
+`begin_run` before any job: reap runs of dead processes, refuse to mix live
+and replayed data, sync the watchlist, record the run as 'running'. `write`
+for every batch: one short writer session and one transaction, so the file is
+never held between batches and a kill loses at most the batch in flight.
+`end_run` after any job: rebuild the statistics and finish the run record in
+one transaction (and, for runs no job runner wraps — `scrapy crawl`, `hkipo
+ingest` — save a recording or fail the run on cassette misses first).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from hkipo.core.context import JobContext
+from hkipo.core.errors import CassetteMiss
+from hkipo.core.runs import RunRecord
+from pipelines.reconcile import rebuild_ipo_stats
+from pipelines.watchlist import sync_watchlist
+from warehouse import db, runs
+
+if TYPE_CHECKING:  # vcrpy costs 0.3 s to import; a job that neither replays nor records must not pay it
+    from hkipo.core.cassette import Recorder, Replayer
+
+log = logging.getLogger(__name__)
+
+# Jobs that fetch nothing: they may run on a live or a replayed warehouse alike.
+DERIVED_JOBS = frozenset({"stats"})
+
+
+def write(ctx: JobContext, run: RunRecord, fn: Callable[[duckdb.DuckDBPyConnection], int]) -> int:
+    """Open, write one transaction, close; count the rows against the run."""
+    with db.writer(ctx.db_path, lock_timeout=ctx.lock_timeout) as con:
+        with db.transaction(con):
+            n = fn(con)
+    run.rows_written += n
+    return n
+
+
+def run_stats_job(ctx: JobContext, run: RunRecord) -> None:
+    """The `stats` job: rebuild the reconciled statistics on their own."""
+    write(ctx, run, rebuild_ipo_stats)
+
+
+def begin_run(ctx: JobContext, job: str) -> RunRecord:
+    """Record the run as 'running' (after reaping dead runs, the origin check and the watchlist sync)."""
+    run = RunRecord(job=job, source=ctx.source_label)
+    if ctx.run_id:
+        run.run_id = ctx.run_id
+    with db.writer(ctx.db_path, lock_timeout=ctx.lock_timeout) as con, db.transaction(con):
+        runs.reap_stale(con)
+        if job not in DERIVED_JOBS:
+            db.claim_origin(con, ctx.origin, path=str(ctx.db_path))
+        sync_watchlist(con, ctx.config)
+        runs.start(con, run)
+    return run
+
+
+def end_run(ctx: JobContext, run: RunRecord, *, status: str | None = None, replayer: Replayer | None = None,
+            recorder: Recorder | None = None) -> None:
+    """Rebuild the statistics and finish the run record, in one transaction.
+
+    The rebuild runs whether or not this run wrote rows: a run killed between
+    its last batch and its rebuild leaves data the statistics have not seen,
+    and the next run must catch up. It is cheap, and writes nothing when
+    nothing changed.
+    """
+    if recorder is not None:
+        log.info("recorded %d HTTP exchanges to %s", recorder.save(), recorder.path)
+    if replayer is not None:
+        try:
+            replayer.check()
+        except CassetteMiss as e:
+            log.error("%s", e)
+            run.fail(str(e))
+    with db.writer(ctx.db_path, lock_timeout=ctx.lock_timeout) as con, db.transaction(con):
+        rebuild_ipo_stats(con)
+        runs.finish(con, run, status=status)
+    level = logging.INFO if (status or run.status) == "ok" else logging.WARNING
+    log.log(level, "job %s finished: %s, %d rows written%s", run.job, status or run.status, run.rows_written,
+            f"; {run.errors[0]}" if run.errors else "")
