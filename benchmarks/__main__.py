@@ -4,6 +4,12 @@
     python -m benchmarks --quick          # small sizes, fewer runs: a smoke test of the harness
     python -m benchmarks --only load,startup
     python -m benchmarks --out /tmp/B.md  # write elsewhere (default: BENCHMARKS.md in the repo)
+    python -m benchmarks --fold-results   # re-fold benchmarks/results/*.md into BENCHMARKS.md only
+
+Benchmarks on real material (HKEX PDFs, news pages under ../shared/corpus,
+which the project does not ship) are run by their own commands, each named in
+its file; they write `benchmarks/results/<name>.md`, and BENCHMARKS.md carries
+those files verbatim after the synthetic sections ("Measured on real material").
 
 BENCHMARKS.md is written only by a full run, so every figure in it comes
 from one run on one machine; `--quick` and `--only` write to
@@ -52,9 +58,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes and one run each (smoke test)")
     ap.add_argument("--only", default="", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
     ap.add_argument("--runs", type=int, default=None, help="timed runs per measurement (default 3; --quick 1)")
+    ap.add_argument("--fold-results", action="store_true",
+                    help="only replace the real-material part of BENCHMARKS.md with benchmarks/results/*.md")
     ap.add_argument("--out", default=None, help="where to write the results (default: BENCHMARKS.md for a full "
                                                 "run, benchmarks/.work/BENCHMARKS.partial.md otherwise)")
     args = ap.parse_args(argv)
+    if args.fold_results:
+        target = Path(args.out) if args.out else REPO / "BENCHMARKS.md"
+        if not target.is_file():
+            ap.error(f"{target} does not exist; run the benchmarks first")
+        synthetic = target.read_text(encoding="utf-8").split(REAL_HEADING)[0].rstrip() + "\n"
+        target.write_text(synthetic + real_material(), encoding="utf-8")
+        print(f"folded {len(result_files())} result file(s) into {target}", file=sys.stderr)
+        return 0
     names = [n.strip() for n in args.only.split(",") if n.strip()] or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
@@ -104,10 +120,31 @@ def summary(sections: list[Section]) -> str:
     return "\n".join(lines) + "\n"
 
 
+REAL_HEADING = "# Measured on real material"
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def result_files() -> list[Path]:
+    return sorted(RESULTS.glob("*.md")) if RESULTS.is_dir() else []
+
+
+def real_material() -> str:
+    """The real-corpus results, each file as its benchmark wrote it (headings demoted under one title)."""
+    files = result_files()
+    if not files:
+        return ""
+    parts = [f"\n{REAL_HEADING}\n\nThese need material the project does not ship (real HKEXnews PDFs, real "
+             "news pages); each section names the command that wrote it, its machine and its date.\n"]
+    for f in files:
+        text = f.read_text(encoding="utf-8").strip()
+        parts.append("\n".join(("#" + line) if line.startswith("#") else line for line in text.splitlines()))
+    return "\n\n".join(parts) + "\n"
+
+
 def write(out: Path, sections: list[Section], run_info: str) -> None:
     body = HEADER + "\n" + summary(sections) + "\n" + run_info + "\n" + "\n".join(s.markdown() for s in sections)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(body.rstrip() + "\n", encoding="utf-8")
+    out.write_text(body.rstrip() + "\n" + real_material(), encoding="utf-8")
 
 
 if __name__ == "__main__":

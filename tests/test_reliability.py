@@ -157,8 +157,14 @@ def test_readers_never_fail_while_the_daemon_runs_jobs(tmp_path: Path) -> None:
         while not db_path.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         started = time.monotonic()
-        results = _read_while(lambda: daemon.poll() is None and time.monotonic() - started < 20, db_path,
-                              tmp_path, "select count(*) from ingest_runs where status = 'ok'")
+        spawned = [0]
+
+        def keep_reading() -> bool:
+            # At least 20 s and at least 20 readers: a loaded machine gets more time, not a failure.
+            spawned[0] += 1
+            return daemon.poll() is None and (time.monotonic() - started < 20 or spawned[0] <= 20)
+
+        results = _read_while(keep_reading, db_path, tmp_path, "select count(*) from ingest_runs where status = 'ok'")
         assert daemon.poll() is None, (tmp_path / "daemon.log").read_text()[-3000:]
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=60) == 0
