@@ -6,7 +6,10 @@ for every batch: one short writer session and one transaction, so the file is
 never held between batches and a kill loses at most the batch in flight.
 `end_run` after any job: rebuild the statistics and finish the run record in
 one transaction (and, for runs no job runner wraps — `scrapy crawl`, `hkipo
-ingest` — save a recording or fail the run on cassette misses first).
+ingest` — save a recording or fail the run on cassette misses first), then
+publish the analysts' copy if the data changed (`warehouse.publish`).
+Every write that changed rows bumps the data generation in its own
+transaction, so a run killed before `end_run` is published by the next one.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from hkipo.core.errors import CassetteMiss
 from hkipo.core.runs import RunRecord
 from pipelines.reconcile import rebuild_ipo_stats
 from pipelines.watchlist import sync_watchlist
-from warehouse import db, runs
+from warehouse import db, publish, runs
 
 if TYPE_CHECKING:  # vcrpy costs 0.3 s to import; a job that neither replays nor records must not pay it
     from hkipo.core.cassette import Recorder, Replayer
@@ -38,6 +41,8 @@ def write(ctx: JobContext, run: RunRecord, fn: Callable[[duckdb.DuckDBPyConnecti
     with db.writer(ctx.db_path, lock_timeout=ctx.lock_timeout) as con:
         with db.transaction(con):
             n = fn(con)
+            if n:
+                publish.mark_changed(con)
     run.rows_written += n
     return n
 
@@ -56,7 +61,8 @@ def begin_run(ctx: JobContext, job: str) -> RunRecord:
         runs.reap_stale(con)
         if job not in DERIVED_JOBS:
             db.claim_origin(con, ctx.origin, path=str(ctx.db_path))
-        sync_watchlist(con, ctx.config)
+        if sync_watchlist(con, ctx.config):
+            publish.mark_changed(con)
         runs.start(con, run)
     return run
 
@@ -78,9 +84,23 @@ def end_run(ctx: JobContext, run: RunRecord, *, status: str | None = None, repla
         except CassetteMiss as e:
             log.error("%s", e)
             run.fail(str(e))
-    with db.writer(ctx.db_path, lock_timeout=ctx.lock_timeout) as con, db.transaction(con):
-        rebuild_ipo_stats(con)
-        runs.finish(con, run, status=status)
+    with db.writer(ctx.db_path, lock_timeout=ctx.lock_timeout) as con:
+        with db.transaction(con):
+            if rebuild_ipo_stats(con):
+                publish.mark_changed(con)
+            runs.finish(con, run, status=status)
+        publish_analysts_copy(con, ctx, force=run.rows_written > 0)
     level = logging.INFO if (status or run.status) == "ok" else logging.WARNING
     log.log(level, "job %s finished: %s, %d rows written%s", run.job, status or run.status, run.rows_written,
             f"; {run.errors[0]}" if run.errors else "")
+
+
+def publish_analysts_copy(con: duckdb.DuckDBPyConnection, ctx: JobContext, *, force: bool = False) -> None:
+    """Replace the analysts' copy if the data changed; a failure is a warning, never a failed job.
+
+    The live file already holds the run's data; the next writer retries the copy.
+    """
+    try:
+        publish.publish(con, ctx.db_path, force=force)
+    except publish.PublishError as e:
+        log.warning("%s; the next job tries again", e)

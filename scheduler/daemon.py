@@ -224,6 +224,8 @@ class Daemon:
         """Each job's last successful finish, from ingest_runs; None if the database cannot be read now."""
         from warehouse import db, runs
 
+        if not self.db_path.exists():  # nothing has run yet (readers no longer create the file)
+            return {}
         try:
             with db.reader(self.db_path, lock_timeout=self.config.database.lock_timeout_seconds) as con:
                 rows = runs.last_runs(con)

@@ -43,7 +43,7 @@ def test_readers_never_fail_while_a_writer_writes(tmp_path):
             while sum(p.poll() is None for p in readers) >= 4:
                 time.sleep(0.05)
             readers.append(subprocess.Popen(
-                [sys.executable, "-m", "hkipo", "sql", "--db", str(db_path), "--format", "csv",
+                [sys.executable, "-m", "hkipo", "sql", "--live", "--db", str(db_path), "--format", "csv",
                  "select count(*) % 50 from prices_daily"],
                 cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
             time.sleep(0.15)

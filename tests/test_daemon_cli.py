@@ -73,7 +73,7 @@ def daemons() -> Iterator[list[Daemon]]:
 
 
 def sql(tmp_path: Path, db_path: Path, query: str) -> list[list[str]]:
-    r = run_hkipo("sql", "--db", str(db_path), "--format", "csv", query, cwd=tmp_path)
+    r = run_hkipo("sql", "--live", "--db", str(db_path), "--format", "csv", query, cwd=tmp_path)  # run records now
     assert r.returncode == 0, r.stderr
     return [line.split(",") for line in r.stdout.strip().splitlines()[1:]]
 

@@ -10,6 +10,7 @@ allowed) and see whole batches only.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import signal
 import subprocess
 import sys
@@ -103,7 +104,7 @@ def _read_while(writer_alive, db_path: Path, cwd: Path, query: str, *, max_reade
             while sum(p.poll() is None for p in readers) >= max_readers:
                 time.sleep(0.05)
             readers.append(subprocess.Popen(
-                [sys.executable, "-m", "hkipo", "sql", "--db", str(db_path), "--format", "csv", query],
+                [sys.executable, "-m", "hkipo", "sql", "--live", "--db", str(db_path), "--format", "csv", query],
                 cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
             time.sleep(0.1)
         return [(p.wait(timeout=120), *p.communicate()) for p in readers]
@@ -178,3 +179,94 @@ def test_readers_never_fail_while_the_daemon_runs_jobs(tmp_path: Path) -> None:
     counts = [int(r[1].splitlines()[-1]) for r in results]
     assert max(counts) - min(counts) >= 3, f"the daemon finished only {max(counts) - min(counts)} jobs during the reads"
     assert len(results) >= 20
+
+
+# ---------------------------------------------------------------------------
+# an analyst's session held open on the analysts' copy while the daemon writes
+# ---------------------------------------------------------------------------
+
+ANALYST = """
+import json, sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)   # opened once, kept open like a notebook's
+reads = failed = 0
+errors, counts = [], set()
+print("open", flush=True)
+import select
+while not select.select([sys.stdin], [], [], 0.2)[0]:
+    try:
+        counts.add(con.execute("select count(*) from articles").fetchall()[0][0])
+        con.execute("select count(*) from v_news_coverage_daily").fetchall()
+        reads += 1
+    except Exception as e:
+        failed += 1
+        errors.append(str(e)[:200])
+print(json.dumps({"reads": reads, "failed": failed, "errors": errors[:3], "counts": sorted(counts)}), flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_an_open_session_on_the_analysts_copy_never_blocks_the_daemon(tmp_path: Path) -> None:
+    """0 failed jobs, 0 failed reads; new data reaches a new session, the old one keeps its snapshot."""
+    watchlist = synth.default_watchlist()
+    cassettes = tmp_path / "cassettes"
+    cassettes.mkdir()
+    staged = [tmp_path / f"news-{pages}.yaml" for pages in (8, 16, 24)]
+    corpora = [synth.news_cassette(path, watchlist, pages=pages) for path, pages in zip(staged, (8, 16, 24))]
+    (cassettes / "news.yaml").write_bytes(staged[0].read_bytes())
+    config = tmp_path / "hkipo.toml"
+    config.write_text(synth.config_text(watchlist, schedule={
+        "jobs": ["news"], "news_interval_minutes": 0.03, "news_jitter_seconds": 0, "wakeup_seconds": 1},
+        **corpora[-1].config_sections()), encoding="utf-8")
+    db_path = tmp_path / "wh.duckdb"
+    copy = tmp_path / "wh.read.duckdb"
+    assert run_hkipo("migrate", "--db", str(db_path), cwd=tmp_path).returncode == 0
+    assert copy.exists()
+
+    def articles_in_a_new_session() -> int:
+        con = duckdb.connect(str(copy), read_only=True)
+        try:
+            return con.execute("select count(*) from articles").fetchall()[0][0]
+        finally:
+            con.close()
+
+    analyst = subprocess.Popen([sys.executable, "-c", ANALYST, str(copy)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    log = (tmp_path / "daemon.log").open("wb")
+    daemon = None
+    try:
+        assert analyst.stdout.readline().strip() == "open"
+        daemon = subprocess.Popen([sys.executable, "-m", "hkipo", "daemon", "--config", str(config), "--db",
+                                   str(db_path), "--cassette-dir", str(cassettes)], cwd=tmp_path,
+                                  stdout=log, stderr=subprocess.STDOUT)
+        seen = []
+        for i, cassette in enumerate(staged):
+            if i:  # the next cycle replays a cassette with more pages: new data
+                tmp = cassettes / "news.yaml.tmp"
+                tmp.write_bytes(cassette.read_bytes())
+                tmp.replace(cassettes / "news.yaml")
+            want = len(corpora[i].pages)
+            deadline = time.monotonic() + 120
+            while articles_in_a_new_session() < want and time.monotonic() < deadline:
+                assert daemon.poll() is None, (tmp_path / "daemon.log").read_text()[-3000:]
+                time.sleep(0.3)
+            seen.append(articles_in_a_new_session())
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=60) == 0
+        analyst.stdin.close()
+        result = json.loads(analyst.stdout.readline())
+    finally:
+        for p in (daemon, analyst):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait()
+        log.close()
+    assert seen == [len(c.pages) for c in corpora], seen
+    assert result["failed"] == 0 and result["reads"] >= 10, result
+    assert result["counts"] == [0], "the open session keeps reading the copy it opened (empty, from migrate)"
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        statuses = con.execute("select status, count(*) from ingest_runs group by 1").fetchall()
+    finally:
+        con.close()
+    assert dict(statuses).keys() <= {"ok"} and dict(statuses)["ok"] >= 3, statuses
+    assert "locked" not in (tmp_path / "daemon.log").read_text()

@@ -1,4 +1,5 @@
-"""`hkipo sql`: read-only, three formats, clear errors, waits for writers."""
+"""`hkipo sql`: reads the analysts' copy (or --live), read-only, three formats, clear errors,
+never creates a file, waits for writers only with --live."""
 
 import csv
 import io
@@ -19,11 +20,49 @@ def db(tmp_path):
     return p
 
 
-def test_views_query_on_fresh_db(tmp_path):
+def test_views_query_on_a_migrated_db(tmp_path):
     fresh = tmp_path / "fresh.duckdb"
-    r = run_hkipo("sql", "select * from v_first_day_performance", "--db", str(fresh), cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    assert "hkex_code" in r.stdout and "(0 rows)" in r.stdout
+    m = run_hkipo("migrate", "--db", str(fresh), cwd=tmp_path)
+    assert m.returncode == 0, m.stderr
+    assert (tmp_path / "fresh.read.duckdb").exists(), "migrate publishes the analysts' copy"
+    for extra in ([], ["--live"]):
+        r = run_hkipo("sql", "select * from v_first_day_performance", "--db", str(fresh), *extra, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert "hkex_code" in r.stdout and "(0 rows)" in r.stdout
+
+
+def test_a_missing_db_is_exit_2_and_nothing_is_created(tmp_path):
+    typo = tmp_path / "typo" / "x.duckdb"
+    for extra in ([], ["--live"]):
+        r = run_hkipo("sql", "select 1", "--db", str(typo), *extra, cwd=tmp_path)
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert str(typo) in r.stderr and "no such file" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "typo").exists()
+
+
+def test_reads_the_analysts_copy_by_default(db, tmp_path):
+    copy = tmp_path / "wh.read.duckdb"
+    assert copy.exists(), "the job published the copy"
+    # A row only the live file has: the copy is what a default query answers from.
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    con.execute("insert into warehouse_meta (key, value) values ('only_live', 'yes')")
+    con.close()
+    q = "select count(*) from warehouse_meta where key = 'only_live'"
+    assert run_hkipo("sql", q, "--db", str(db), "--format", "csv", cwd=tmp_path).stdout.splitlines()[-1] == "0"
+    assert run_hkipo("sql", q, "--db", str(db), "--live", "--format", "csv",
+                     cwd=tmp_path).stdout.splitlines()[-1] == "1"
+    # The copy itself can be named, and is read-only too.
+    r = run_hkipo("sql", "delete from securities", "--db", str(copy), cwd=tmp_path)
+    assert r.returncode == 2 and "read-only" in r.stderr
+
+
+def test_without_a_copy_it_reads_the_live_file_and_says_so(db, tmp_path):
+    (tmp_path / "wh.read.duckdb").unlink()
+    r = run_hkipo("sql", "select count(*) from securities", "--db", str(db), "--format", "csv", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.splitlines()[-1] == "2"
+    assert "no analysts' copy yet" in r.stderr
 
 
 def test_formats(db, tmp_path):
@@ -75,7 +114,24 @@ def test_bad_db_paths(tmp_path):
     assert r.returncode == 2 and "directory" in r.stderr
 
 
-def test_reader_waits_for_writer_and_says_so(db, tmp_path):
+def test_default_reader_does_not_wait_for_a_writer(db, tmp_path):
+    """A session holding the live file does not delay a query on the analysts' copy."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print('held', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        r = run_hkipo("sql", "select count(*) from securities", "--db", str(db), "--format", "csv", "--wait", "0",
+                      cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.splitlines()[-1] == "2" and "waiting" not in r.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_live_reader_waits_for_writer_and_says_so(db, tmp_path):
     # The holder keeps the file locked until we tell it (close its stdin), so
     # the test does not depend on how fast this machine starts processes.
     holder = subprocess.Popen(
@@ -87,7 +143,7 @@ def test_reader_waits_for_writer_and_says_so(db, tmp_path):
         assert holder.stdout.readline().strip() == "held"
         reader = subprocess.Popen(
             [sys.executable, "-m", "hkipo", "sql", "select count(*) from securities", "--db", str(db),
-             "--format", "csv"],
+             "--live", "--format", "csv"],
             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         first = reader.stderr.readline()
         assert "waiting for process" in first, first

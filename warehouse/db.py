@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from hkipo.core.errors import DatabaseError
+from warehouse.publish import mark_changed
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,8 @@ def migrate(con: duckdb.DuckDBPyConnection, *, path: str = "") -> list[int]:
             raise
         applied.append(version)
         log.info("applied migration %04d_%s to %s", version, name, path or "database")
-    _refresh_views(con)
+    if _refresh_views(con) or applied:
+        mark_changed(con)  # a new schema or new views: the analysts' copy must follow
     return applied
 
 
@@ -137,13 +139,13 @@ def _up_to_date(con: duckdb.DuckDBPyConnection, newest: int, views_checksum: str
     return version == (newest,) and views == (views_checksum,)
 
 
-def _refresh_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Views are derived code: re-create them when their SQL text changed."""
+def _refresh_views(con: duckdb.DuckDBPyConnection) -> bool:
+    """Views are derived code: re-create them when their SQL text changed (True if they did)."""
     files = _view_files()
     checksum = _views_checksum(files)
     row = fetch_one(con, "SELECT value FROM warehouse_meta WHERE key = ?", [VIEWS_META_KEY])
     if row and row[0] == checksum:
-        return
+        return False
     con.execute("BEGIN TRANSACTION").fetchall()
     try:
         for _name, sql in files:
@@ -157,6 +159,7 @@ def _refresh_views(con: duckdb.DuckDBPyConnection) -> None:
     except Exception:
         con.execute("ROLLBACK").fetchall()
         raise
+    return True
 
 
 def views_current(con: duckdb.DuckDBPyConnection) -> bool:
@@ -317,13 +320,26 @@ def reader(
     *,
     lock_timeout: float = 30.0,
     on_wait: Callable[[str], None] | None = None,
+    turnstile: bool = True,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open read-only (no file access, no writes). Creates or upgrades the file first if needed."""
+    """Open read-only (no file access, no writes). Never creates, migrates or upgrades a file.
+
+    A missing file is a `DatabaseError` naming the path (a typo must not
+    produce an empty warehouse and 0 rows). A file from a newer schema is
+    refused; one from an older schema or with older views is read as it is,
+    with a warning that `hkipo migrate` (or the next job) upgrades it.
+    `turnstile=False` for files no hkipo process writes in place (the
+    analysts' copy): nothing to queue behind.
+    """
     p = Path(path)
     if not p.exists():
-        with writer(p, lock_timeout=lock_timeout, on_wait=on_wait):
-            pass
-    con = _open_reader(p, lock_timeout, on_wait)
+        raise DatabaseError(f"no warehouse at {p}: no such file (check --db / $HKIPO_DB; "
+                            "`hkipo migrate` creates an empty one, a job creates it as it writes)")
+    if turnstile:
+        con = _open_reader(p, lock_timeout, on_wait)
+    else:
+        _check_path(p, for_write=False)
+        con = open_connection(p, read_only=True, lock_timeout=lock_timeout, on_wait=on_wait)
     try:
         have = current_version(con)
         if have > latest_version():
@@ -332,10 +348,9 @@ def reader(
                 f"understands ({latest_version()}). Upgrade hkipo, or use another --db file."
             )
         if have < latest_version() or not views_current(con):
-            con.close()
-            with writer(p, lock_timeout=lock_timeout, on_wait=on_wait):
-                pass
-            con = _open_reader(p, lock_timeout, on_wait)
+            log.warning("%s has schema version %d and %s views (this hkipo: %d); reading it as it is — "
+                        "`hkipo migrate` or the next job upgrades it", p, have,
+                        "current" if views_current(con) else "older", latest_version())
         yield con
     finally:
         con.close()

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "ingest": ("hkipo.app.commands.news", "ingest", "Run saved HTML pages through extraction and the pipeline."),
     "parse-allotment": ("hkipo.app.commands.facts", "parse_allotment", "Parse an HKEX allotment results PDF and print its figures as JSON."),
     "sql": ("hkipo.app.commands.core", "sql", "Run read-only SQL against the warehouse."),
+    "export": ("hkipo.app.commands.export", "export", "Write every table and v_ view as Parquet or CSV files (from the analysts' copy)."),
     "status": ("hkipo.app.commands.status", "status", "Show runs, next runs, row counts and whether a daemon is running."),
     "config": ("hkipo.app.commands.core", "config", "Show, check or write the configuration."),
     "migrate": ("hkipo.app.commands.core", "migrate", "Create or upgrade the warehouse schema."),

@@ -89,13 +89,47 @@ def _json_default(v: Any) -> Any:
     return str(v)
 
 
-def run_readonly_query(app: App, query: str, *, wait: float | None = None) -> tuple[list[str], list[tuple]]:
+def resolve_read_path(app: App, *, live: bool) -> tuple[Path, bool]:
+    """Which file a read goes to, and whether it is the live one (that queues behind writers).
+
+    By default the analysts' copy, which no one writes in place; the live file
+    with --live, or when no copy has been published yet (said on stderr).
+    A missing file is exit 2 naming the path: a reader never creates one.
+    """
+    from hkipo.core.errors import DatabaseError
+    from warehouse.publish import analyst_path, is_analyst_path
+
+    if is_analyst_path(app.db_path):
+        if live:
+            raise UserError(f"--live reads the live warehouse, but --db names an analysts' copy: {app.db_path}")
+        if not app.db_path.exists():
+            raise DatabaseError(f"no analysts' copy at {app.db_path}: no such file")
+        return app.db_path, False
+    if not app.db_path.exists():
+        raise DatabaseError(f"no warehouse at {app.db_path}: no such file (check --db / $HKIPO_DB; "
+                            "`hkipo migrate` creates an empty one)")
+    if app.db_path.is_dir():
+        raise DatabaseError(f"database path is a directory, not a file: {app.db_path}")
+    copy = analyst_path(app.db_path)
+    if live:
+        return app.db_path, True
+    if not copy.exists():
+        click.echo(f"hkipo: no analysts' copy yet ({copy}); reading the live file "
+                   "(`hkipo migrate` publishes the copy)", err=True)
+        return app.db_path, True
+    return copy, False
+
+
+def run_readonly_query(app: App, query: str, *, wait: float | None = None,
+                       live: bool = False) -> tuple[list[str], list[tuple]]:
     import duckdb
 
     from warehouse import db
 
+    path, is_live = resolve_read_path(app, live=live)
     timeout = app.config.database.lock_timeout_seconds if wait is None else wait
-    with db.reader(app.db_path, lock_timeout=timeout, on_wait=lambda m: click.echo(f"hkipo: {m}", err=True)) as con:
+    with db.reader(path, lock_timeout=timeout, on_wait=lambda m: click.echo(f"hkipo: {m}", err=True),
+                   turnstile=is_live) as con:
         try:
             result = con.execute(query)
             columns = [d[0] for d in result.description] if result.description else []
@@ -112,20 +146,26 @@ def run_readonly_query(app: App, query: str, *, wait: float | None = None) -> tu
 @click.argument("query", required=False)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="Output format.")
+@click.option("--live", is_flag=True,
+              help="Read the live file instead of the analysts' copy (the newest data; waits while a job writes).")
 @click.option("--wait", type=float, default=None,
-              help="Seconds to wait while a writer holds the file (default: [database] lock_timeout_seconds).")
+              help="With --live: seconds to wait while a writer holds the file "
+                   "(default: [database] lock_timeout_seconds).")
 @common_options
-def sql(app: App, query: str | None, fmt: str, wait: float | None) -> None:
+def sql(app: App, query: str | None, fmt: str, live: bool, wait: float | None) -> None:
     """Run read-only SQL against the warehouse (QUERY, or stdin when QUERY is - or absent).
 
-    The connection is read-only and cannot touch other files: analysts cannot
-    modify data by accident. While the daemon writes, the query waits briefly
-    and retries, saying what it waits for.
+    Reads the analysts' copy (<db stem>.read.duckdb), which every job that
+    changed data replaces: a query never waits for the daemon and the daemon
+    never waits for it. --live reads the live file instead: the run in
+    progress included, waiting briefly while a job writes. Either way the
+    connection is read-only and cannot touch other files.
 
     \b
     Examples:
       hkipo sql "select * from v_first_day_performance"
       echo "select * from v_subscription_stats" | hkipo sql --format csv
+      hkipo sql --live "select job, status from ingest_runs order by started_at desc limit 5"
     """
     if query is None or query == "-":
         if sys.stdin.isatty():
@@ -133,7 +173,7 @@ def sql(app: App, query: str | None, fmt: str, wait: float | None) -> None:
         query = sys.stdin.read()
     if not query.strip():
         raise UserError("empty query")
-    columns, rows = run_readonly_query(app, query, wait=wait)
+    columns, rows = run_readonly_query(app, query, wait=wait, live=live)
     if fmt == "json":
         click.echo(json.dumps([dict(zip(columns, r)) for r in rows], ensure_ascii=False, indent=2,
                               default=_json_default))
@@ -194,9 +234,15 @@ def config_init(target: str, force: bool) -> None:
 @click.command()
 @common_options
 def migrate(app: App) -> None:
-    """Create the warehouse or upgrade its schema (also done automatically on first use)."""
-    from warehouse import db
+    """Create the warehouse or upgrade its schema (also done by every job), then publish the analysts' copy."""
+    from warehouse import db, publish
 
     with db.writer(app.db_path, lock_timeout=app.config.database.lock_timeout_seconds) as con:
         version = db.current_version(con)
+        try:
+            done = publish.publish(con, app.db_path, force=True)
+        except publish.PublishError as e:
+            raise UserError(str(e)) from None
     click.echo(f"{app.db_path}: schema version {version}")
+    if done:
+        click.echo(f"analysts' copy: {done.path} ({done.size_bytes / 1e6:.1f} MB, {done.seconds:.2f}s)")

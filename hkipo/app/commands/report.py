@@ -66,9 +66,21 @@ def write_report(app: App, out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     _check_out_dir(out_dir)
     t0 = time.perf_counter()
-    with db.reader(app.db_path, lock_timeout=app.config.database.lock_timeout_seconds,
-                   on_wait=lambda m: click.echo(f"hkipo: {m}", err=True)) as con:
-        data = load_report_data(con)
+    if not app.db_path.exists():
+        # Nothing fetched yet: an empty report says so, and no file is created for it.
+        import duckdb
+
+        click.echo(f"hkipo: no warehouse at {app.db_path} yet; the report is empty", err=True)
+        con = duckdb.connect(":memory:")
+        try:
+            db.migrate(con)
+            data = load_report_data(con)
+        finally:
+            con.close()
+    else:
+        with db.reader(app.db_path, lock_timeout=app.config.database.lock_timeout_seconds,
+                       on_wait=lambda m: click.echo(f"hkipo: {m}", err=True)) as con:
+            data = load_report_data(con)
     t1 = time.perf_counter()
     html = render_html(data)
     t2 = time.perf_counter()

@@ -21,7 +21,7 @@ def _hk(ts: dt.datetime | None, tz: ZoneInfo) -> str:
 
 def collect_status(app: App) -> dict:
     from scheduler.state import read_state
-    from warehouse import db, runs
+    from warehouse import db, publish, runs
 
     tz = ZoneInfo(app.config.schedule.timezone)
     daemon = read_state(app.db_path)
@@ -29,6 +29,9 @@ def collect_status(app: App) -> dict:
                  "daemon": {"running": daemon.running, "pid": daemon.pid, "started_at": daemon.started_at,
                             "stopping": daemon.stopping, "cassette_dir": daemon.cassette_dir,
                             "schedule": daemon.schedule}}
+    copy = publish.info(app.db_path)
+    out["analyst_db"] = copy["path"]
+    out["analyst_db_info"] = copy
     if not app.db_path.exists():
         out["exists"] = False
         out["jobs"] = []
@@ -41,6 +44,8 @@ def collect_status(app: App) -> dict:
         origin = db.fetch_one(con, "SELECT value FROM warehouse_meta WHERE key = 'data_origin'")
         out["data_origin"] = origin[0] if origin else "empty"
         out["tables"] = {t: db.fetch_one(con, f'SELECT count(*) FROM "{t}"')[0] for t in TABLES}
+        live_gen = publish.generation(con)
+        copy["current"] = copy["exists"] and copy["generation"] == live_gen
         last = {r["job"]: r for r in runs.last_runs(con)}
     out["size_bytes"] = app.db_path.stat().st_size
     from hkipo.app.jobs import JOBS
@@ -89,6 +94,13 @@ def status(app: App, as_json: bool) -> None:
         f" ({st['size_bytes'] / 1e6:.1f} MB, schema v{st['schema_version']}, {st['data_origin']} data)"
         if st.get("exists") else " (not created yet)"))
     click.echo(f"config:   {st['config']}")
+    a = st["analyst_db_info"]
+    if a["exists"]:
+        fresh = "" if a.get("current", True) else "; a newer one is due after the next job"
+        click.echo(f"analysts: {a['path']} (read-only copy, published {a['published_at'] or '?'}, "
+                   f"{a['size_bytes'] / 1e6:.1f} MB{fresh}) — open it from notebooks, the DuckDB CLI, BI tools")
+    else:
+        click.echo(f"analysts: {a['path']} (not published yet: the next job that writes, or `hkipo migrate`)")
     if d["running"]:
         how = f"replaying {d['cassette_dir']}" if d["cassette_dir"] else "live"
         click.echo(f"daemon:   {'stopping' if d['stopping'] else 'running'} (pid {d['pid']}, since "
