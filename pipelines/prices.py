@@ -63,6 +63,7 @@ TOLERANCE_META_KEY = "prices.first_day_tolerance"
 # Bars per write (one writer session, one transaction): a 10-year back-fill of 500 securities is
 # ~5 writes, an incremental day one. Bounds what a batch holds in memory (~30 MB of Arrow).
 BATCH_ROWS = 250_000
+BENCHMARK_LEAD_DAYS = 14  # the benchmark starts this many days before the earliest listing
 
 PRICES_SCHEMA = pa.schema([
     ("symbol", pa.string()),
@@ -148,6 +149,8 @@ def benchmark_plan(con: "duckdb.DuckDBPyConnection", symbol: str, plans: Sequenc
                       [symbol]).fetchall()
     last, currency = row[0] if row else (None, None)
     first = min((p.listing_date for p in plans if p.listing_date is not None), default=None)
+    if first is not None:  # a few weeks before: returns are measured from the last close before a listing
+        first -= dt.timedelta(days=BENCHMARK_LEAD_DAYS)
     if since is not None:
         start, reason = since, f"benchmark, --since {since}"
     elif last is not None:
