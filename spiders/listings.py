@@ -109,9 +109,17 @@ class ListingsSpider(scrapy.Spider):
             if req is not None:
                 yield req
         recent = today - dt.timedelta(days=disc.research_days)
+
+        def covered(a: dt.date, b: dt.date, language: str, title: str) -> bool:
+            """Answered completely, itself or as the halves it was split into."""
+            if (a, b, language, title) in done:
+                return True
+            halves = split_window(a, b)
+            return bool(halves) and all(covered(x, y, language, title) for x, y in halves)
+
         for start, end in windows(since, until, disc.window_days):
             for language, title in queries:
-                if (start, end, language, title) in done and end < recent:
+                if end < recent and covered(start, end, language, title):
                     self.crawler.stats.inc_value("listings/windows_known")
                     continue
                 yield self._search(start, end, language, title, disc.row_range)
