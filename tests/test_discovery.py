@@ -293,3 +293,19 @@ def test_backfill_help_fits_one_screen_and_bad_input_is_one_line(tmp_path):
     bad = run_hkipo("backfill", "--since", "2025-03-09", "--until", "2025-03-01", "--db", str(tmp_path / "x.duckdb"),
                     cwd=tmp_path)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_daemon_discovery_fetches_the_prices_of_what_it_found_in_the_same_cycle(tmp_path):
+    from hkipo.core.config import default_config_text
+    from scheduler.launcher import LaunchTarget, launch_scheduled
+
+    config = tmp_path / "hkipo.toml"
+    config.write_text(default_config_text(), encoding="utf-8")
+    db = tmp_path / "d.duckdb"
+    target = LaunchTarget(db_path=str(db), config_path=str(config), cassette=str(DISCOVERY / "discovery.yaml"),
+                          timeout=300, term_grace=5, lock_timeout=30,
+                          extra_args=("--since", "2025-03-03", "--until", "2025-03-30"))
+    out = launch_scheduled("discovery", target)
+    assert out["returncode"] == 0 and out["then"]["job"] == "prices" and out["then"]["returncode"] == 0, out
+    assert _q(db, "SELECT count(DISTINCT symbol) FROM prices_daily WHERE symbol IN "
+                  "('9901.HK', '6601.HK', '8601.HK', '3601.HK', '^HSI')") == [(5,)]

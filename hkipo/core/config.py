@@ -175,7 +175,7 @@ class ScheduleConfig(_Section):
     """When the daemon runs each job. Periods are plain numbers, so fractions work too."""
 
     timezone: str = "Asia/Hong_Kong"
-    jobs: tuple[Literal["prices", "hkex", "news", "stats", "discovery"], ...] = ("prices", "hkex", "news", "discovery")
+    jobs: tuple[Literal["prices", "hkex", "news", "stats", "discovery"], ...] = ("prices", "hkex", "news")
     prices_cron: str = "30 16 * * mon-fri"
     news_interval_minutes: float = Field(default=30, gt=0)
     news_jitter_seconds: float = Field(default=120, ge=0)
