@@ -69,7 +69,7 @@ def skip_urls(ctx: JobContext, spider: str) -> set[str]:
     """What this spider need not fetch again: stored article URLs, PDFs this parser version has read."""
     if spider == "news" and not ctx.config.news.refetch_known_urls:
         return known_article_urls(ctx)
-    if spider == "hkex" and not ctx.config.hkex.refetch_known_pdfs:
+    if spider in ("hkex", "listings") and not ctx.config.hkex.refetch_known_pdfs:
         return known_pdf_urls(ctx)
     return set()
 
@@ -95,6 +95,12 @@ class WarehouseAddon:
             settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), f"{__name__}.StandaloneRunEnd": 10},
                          priority="cmdline")
         settings.set(SKIP_URLS_SETTING, skip_urls(ctx, self.crawler.spidercls.name), priority="cmdline")
+        if self.crawler.spidercls.name == "listings":  # what a resumed discovery need not ask again
+            from pipelines.listings import done_windows, pending_documents
+            from spiders.listings import DONE_WINDOWS_SETTING, PENDING_DOCS_SETTING
+
+            settings.set(DONE_WINDOWS_SETTING, done_windows(ctx), priority="cmdline")
+            settings.set(PENDING_DOCS_SETTING, pending_documents(ctx), priority="cmdline")
 
 
 class StandaloneRunEnd:

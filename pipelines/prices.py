@@ -37,6 +37,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from hkipo.core.config import PricesConfig, Security
 from hkipo.core.errors import UserError
+from hkipo.core.progress import bar
 from spiders.yahoo_http import HK_TZ, YahooTransport, forget_yfinance_answers, open_transport
 from warehouse import db
 from pipelines.runs import write
@@ -62,6 +63,7 @@ TOLERANCE_META_KEY = "prices.first_day_tolerance"
 # Bars per write (one writer session, one transaction): a 10-year back-fill of 500 securities is
 # ~5 writes, an incremental day one. Bounds what a batch holds in memory (~30 MB of Arrow).
 BATCH_ROWS = 250_000
+BENCHMARK_LEAD_DAYS = 14  # the benchmark starts this many days before the earliest listing
 
 PRICES_SCHEMA = pa.schema([
     ("symbol", pa.string()),
@@ -138,6 +140,29 @@ def plan_fetches(
             start, reason = None, "back-fill of Yahoo's full history (listing date unknown)"
         plans.append(FetchPlan(s.code, s.yahoo_symbol, listing, last, start, reason, currency))
     return plans
+
+
+def benchmark_plan(con: "duckdb.DuckDBPyConnection", symbol: str, plans: Sequence[FetchPlan], *,
+                   overlap_days: int, since: dt.date | None) -> FetchPlan:
+    """The index the listings are compared with (^HSI): from the earliest listing date, then incremental."""
+    row = con.execute("SELECT max(trade_date), arg_max(currency, trade_date) FROM prices_daily WHERE symbol = ?",
+                      [symbol]).fetchall()
+    last, currency = row[0] if row else (None, None)
+    first = min((p.listing_date for p in plans if p.listing_date is not None), default=None)
+    if first is not None:  # a few weeks before: returns are measured from the last close before a listing
+        first -= dt.timedelta(days=BENCHMARK_LEAD_DAYS)
+    if since is not None:
+        start, reason = since, f"benchmark, --since {since}"
+    elif last is not None:
+        start = last - dt.timedelta(days=overlap_days)
+        reason = f"benchmark, incremental from {start} (last stored {last})"
+    else:
+        start, reason = first, f"benchmark, back-fill from the earliest listing date {first}"
+    if last is not None and first is not None and start is not None and first < start and since is None:
+        stored_first = con.execute("SELECT min(trade_date) FROM prices_daily WHERE symbol = ?", [symbol]).fetchall()
+        if stored_first and stored_first[0][0] and first < stored_first[0][0]:
+            start, reason = first, f"benchmark, back-fill from {first} (a listing older than the stored bars)"
+    return FetchPlan("", symbol, None, last, start, reason, currency)
 
 
 def stored_state(con: "duckdb.DuckDBPyConnection", codes: Sequence[str]) -> dict[str, StoredState]:
@@ -535,6 +560,9 @@ def run_prices_job(ctx: "JobContext", run: "RunRecord") -> None:
     with db.reader(ctx.db_path, lock_timeout=lock_timeout) as con:
         state = stored_state(con, [s.code for s in securities])
     plans = plan_fetches(state, securities, overlap_days=cfg.overlap_days, since=ctx.since)
+    if ctx.benchmark and ctx.discovered:
+        with db.reader(ctx.db_path, lock_timeout=lock_timeout) as con:
+            plans.append(benchmark_plan(con, ctx.benchmark, plans, overlap_days=cfg.overlap_days, since=ctx.since))
     end = hk_today() + dt.timedelta(days=1)  # exclusive: today's bar included once it exists
     batch = Batch()
 
@@ -542,10 +570,12 @@ def run_prices_job(ctx: "JobContext", run: "RunRecord") -> None:
         waits: list[float] = []
         # Replay has no server to be polite to: the back-off is computed and logged, not slept.
         sleep: Callable[[float], None] = waits.append if transport.mode == "replay" else time.sleep
+        progress = bar(len(plans), "prices", unit="symbol")
         try:
             for plan in plans:
                 log.info("%s: %s", plan.symbol, plan.reason)
-                if plan.listing_date is None:
+                progress.update()
+                if plan.listing_date is None and plan.code:  # the benchmark has no listing date
                     run.warn(f"{plan.symbol}: listing date unknown (not in config or reconciled facts); "
                              f"fetched Yahoo's full history and cannot check the first bar")
                 try:
@@ -574,6 +604,8 @@ def run_prices_job(ctx: "JobContext", run: "RunRecord") -> None:
                 except Exception:  # the first error is the one the run reports
                     log.exception("could not write the securities fetched before the run stopped")
             raise
+        finally:
+            progress.close()
         write_batch(ctx, run, batch.take())
         if waits:
             log.info("back-off waits computed but not slept (replay): %s", ", ".join(f"{w:.2f}s" for w in waits))

@@ -14,4 +14,5 @@ ADDONS = {**ADDONS, "pipelines.crawl.WarehouseAddon": -10}
 ITEM_PIPELINES = {
     "pipelines.crawl.ArticlePipeline": 300,
     "pipelines.crawl.AnnouncementPipeline": 310,
+    "pipelines.listings.ListingPipeline": 320,
 }

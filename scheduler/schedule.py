@@ -160,6 +160,11 @@ def build_schedule(config: Config) -> list[JobSpec]:
             every = dt.timedelta(minutes=sc.stats_interval_minutes)
             trigger = IntervalTrigger(seconds=every.total_seconds(), timezone=tz)
             specs.append(JobSpec(job, trigger, f"every {_minutes(every)}", sc.stats_timeout_seconds, period=every))
+        elif job == "discovery":
+            disc = config.discovery
+            trigger = CronTrigger.from_crontab(disc.cron, timezone=tz)
+            specs.append(JobSpec(job, trigger, f"cron '{disc.cron}' {sc.timezone}, then prices for new listings",
+                                 disc.timeout_seconds))
         else:  # the config's Literal type rules this out; a new job needs a trigger here
             raise ValueError(f"no schedule defined for job {job!r}")
     return specs

@@ -146,3 +146,10 @@ def test_clock_watch_notices_a_sleep_but_not_a_busy_wait():
     mono[0] += 5
     assert watch.jumped() == pytest.approx(8 * 3600 - 5)
     assert watch.jumped() == 0
+
+
+def test_discovery_runs_daily_at_its_cron_when_asked_for():
+    disc = specs('jobs = ["discovery"]')["discovery"]
+    # Default [discovery] cron: 17:30 Hong Kong time, every day.
+    assert disc.trigger.get_next_fire_time(None, hk(2026, 1, 9, 18, 0)) == hk(2026, 1, 10, 17, 30)
+    assert disc.timeout == 1800

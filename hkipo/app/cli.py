@@ -19,6 +19,8 @@ from hkipo import __version__
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "refresh": ("hkipo.app.commands.refresh", "refresh", "Fetch prices, HKEX announcements and news; rebuild statistics."),
     "demo": ("hkipo.app.commands.refresh", "demo", "Replay the bundled cassettes into a separate demo DB and show the results."),
+    "backfill": ("hkipo.app.commands.backfill", "backfill",
+                 "Find every HK IPO since a date on HKEXnews; parse, fetch prices and the Hang Seng Index."),
     "job": ("hkipo.app.commands.refresh", "job", "Run one job in this process (what refresh and the daemon launch)."),
     "record": ("hkipo.app.commands.refresh", "record", "Run one job live and write its HTTP exchanges to a cassette."),
     "crawl": ("hkipo.app.commands.news", "crawl", "Run a Scrapy crawl (news or hkex) into the warehouse."),

@@ -31,6 +31,7 @@ JOBS: dict[str, str] = {
     "hkex": "pipelines.crawl:run_hkex_job",
     "news": "pipelines.crawl:run_news_job",
     "stats": "pipelines.runs:run_stats_job",
+    "discovery": "pipelines.listings:run_discovery_job",
 }
 # The order `hkipo refresh` runs them in: announcements before news, so news
 # claims reconcile against official figures in the same refresh.
@@ -62,6 +63,13 @@ def run_job(name: str, ctx: JobContext) -> RunRecord:
     """
     fn = resolve(name)
     run = begin_run(ctx, name)
+    if name == "prices" and ctx.config.discovery.prices:
+        # Every discovered listing, and the benchmark index, beside the watchlist.
+        from dataclasses import replace
+
+        from pipelines.listings import discovered_securities
+
+        ctx = replace(ctx, discovered=discovered_securities(ctx), benchmark=ctx.config.discovery.benchmark_symbol)
 
     previous = signal.getsignal(signal.SIGTERM)
     try:

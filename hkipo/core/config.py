@@ -139,11 +139,43 @@ class HkexConfig(_Section):
     refetch_known_pdfs: bool = False  # re-download PDFs already parsed by this parser version (normally skipped)
 
 
+class DiscoveryConfig(_Section):
+    """Market-wide discovery of new listings on HKEXnews (spiders/listings.py)."""
+
+    since: dt.date | None = None  # first day searched; None: the last `default_days` days
+    default_days: int = Field(default=365, ge=1, le=3660)
+    markets: tuple[Literal["Main Board", "GEM"], ...] = ("Main Board", "GEM")
+    languages: tuple[Literal["en", "zh"], ...] = ("en", "zh")
+    window_days: int = Field(default=7, ge=1, le=92)  # split further whenever an answer is truncated
+    row_range: int = Field(default=100, ge=10, le=1000)  # rows asked per search; an answer this long is cut
+    max_row_range: int = Field(default=800, ge=10, le=5000)  # a single truncated day is asked again up to this
+    allotment_titles_en: tuple[str, ...] = ("Allotment Results",)
+    allotment_titles_zh: tuple[str, ...] = ("配發結果", "分配結果")
+    formal_notice_titles_en: tuple[str, ...] = ("Formal Notice",)
+    formal_notice_titles_zh: tuple[str, ...] = ("正式通告",)
+    research_days: int = Field(default=3, ge=0)  # windows ending this recently are searched again
+    benchmark_symbol: str = "^HSI"  # fetched with every listing's prices, for excess returns
+    cron: str = "30 17 * * *"  # the daemon's discovery time ([schedule] timezone)
+    prices: bool = True  # the prices job also fetches discovered listings (and the benchmark)
+    timeout_seconds: float = Field(default=1800, gt=0)  # the daemon's discovery job
+    backfill_timeout_seconds: float = Field(default=21600, gt=0)  # each job of `hkipo backfill`
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        if len(v.split()) != 5:
+            raise ValueError(f"expected a 5-field crontab expression, got {v!r}")
+        return v
+
+    def start(self, today: dt.date) -> dt.date:
+        return self.since or today - dt.timedelta(days=self.default_days)
+
+
 class ScheduleConfig(_Section):
     """When the daemon runs each job. Periods are plain numbers, so fractions work too."""
 
     timezone: str = "Asia/Hong_Kong"
-    jobs: tuple[Literal["prices", "hkex", "news", "stats"], ...] = ("prices", "hkex", "news")
+    jobs: tuple[Literal["prices", "hkex", "news", "stats", "discovery"], ...] = ("prices", "hkex", "news")
     prices_cron: str = "30 16 * * mon-fri"
     news_interval_minutes: float = Field(default=30, gt=0)
     news_jitter_seconds: float = Field(default=120, ge=0)
@@ -222,6 +254,7 @@ class Config(_Section):
     prices: PricesConfig = PricesConfig()
     news: NewsConfig = NewsConfig()
     hkex: HkexConfig = HkexConfig()
+    discovery: DiscoveryConfig = DiscoveryConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     politeness: PolitenessConfig = PolitenessConfig()
     logging: LoggingConfig = LoggingConfig()

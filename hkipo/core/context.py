@@ -23,6 +23,10 @@ class JobContext:
     codes: tuple[str, ...] = ()  # restrict to these watchlist codes; () = all
     run_id: str | None = None  # given by a launcher, so it can find the record
     extra: dict[str, str] = field(default_factory=dict)
+    # Listings found by market-wide discovery (not in the watchlist), added by the
+    # application for jobs that cover every listing (prices); () = the watchlist only.
+    discovered: tuple[Security, ...] = ()
+    benchmark: str | None = None  # an index symbol fetched with the securities (e.g. ^HSI)
 
     @property
     def origin(self) -> str:
@@ -41,6 +45,9 @@ class JobContext:
         return self.config.database.lock_timeout_seconds
 
     def securities(self) -> list[Security]:
+        known = {s.code for s in self.config.watchlist}
+        everything = [*self.config.watchlist, *(s for s in self.discovered if s.code not in known)]
         if not self.codes:
-            return list(self.config.watchlist)
-        return [self.config.security(c) for c in self.codes]
+            return everything
+        by_code = {s.code: s for s in everything}
+        return [by_code[c] if c in by_code else self.config.security(c) for c in self.codes]

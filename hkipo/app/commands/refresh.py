@@ -61,8 +61,14 @@ def run_jobs(
     cassette_dir: str | None = None,
     since: dt.date | None = None,
     codes: tuple[str, ...] = (),
+    extra_args: dict[str, tuple[str, ...]] | None = None,
+    timeouts_override: dict[str, float] | None = None,
 ) -> list[dict]:
-    """Launch each job in its own process, one after another; return their run records."""
+    """Launch each job in its own process, one after another; return their run records.
+
+    `extra_args` adds command-line options for a job's child (e.g. discovery's --until);
+    `timeouts_override` replaces a job's [schedule] time-out (a back-fill runs longer).
+    """
     from scheduler.launcher import launch
     from warehouse import db
 
@@ -75,11 +81,12 @@ def run_jobs(
             job,
             config_path=app.config_path,
             db_path=db_path,
-            timeout=getattr(timeouts, f"{job}_timeout_seconds", 600),
+            timeout=(timeouts_override or {}).get(job, getattr(timeouts, f"{job}_timeout_seconds", 600)),
             cassette=cas,
             since=since,
             codes=codes,
             lock_timeout=app.config.database.lock_timeout_seconds,
+            extra_args=(extra_args or {}).get(job, ()),
         )
         if res.returncode in (2, 3) and not res.timed_out:
             # The child already printed the user error; don't run on into the same mistake.
@@ -209,10 +216,12 @@ def demo(app: App, cassette_dir: str | None, report_dir: str) -> None:
 @click.option("--cassette", type=click.Path(dir_okay=False), default=None, help="Replay this cassette.")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Prices: re-fetch from DATE.")
 @click.option("--code", "codes", multiple=True, help="Only this watchlist code (repeatable).")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Discovery: last day searched (default: today).")
 @click.option("--run-id", default=None, help="Run id to record under (set by launchers).")
 @common_options
 def job(app: App, name: str, cassette: str | None, since: dt.datetime | None, codes: tuple[str, ...],
-        run_id: str | None) -> None:
+        until: dt.datetime | None, run_id: str | None) -> None:
     """Run one job (prices, hkex, news, stats) in this process and record the run."""
     from hkipo.app.jobs import run_job
     from hkipo.core.context import JobContext
@@ -220,7 +229,8 @@ def job(app: App, name: str, cassette: str | None, since: dt.datetime | None, co
     if cassette and not Path(cassette).is_file():
         raise UserError(f"cassette not found: {cassette}")
     ctx = JobContext(config=app.config, db_path=app.db_path, cassette=Path(cassette) if cassette else None,
-                     since=since.date() if since else None, codes=tuple(codes), run_id=run_id)
+                     since=since.date() if since else None, codes=tuple(codes), run_id=run_id,
+                     extra={"until": until.date().isoformat()} if until else {})
     run = run_job(name, ctx)
     if run.status != "ok":
         sys.exit(1)
