@@ -43,6 +43,7 @@ from hkipo.core.config import Security
 from hkipo.extract.claims import EXTRACTOR_VERSION as CLAIMS_EXTRACTOR_VERSION
 from hkipo.core.items import Claim
 from hkipo.extract.claims import extract_claims
+from hkipo.extract.claims.entities import names_in
 from warehouse.claims import claims_table
 from hkipo.extract.dedupe import (
     BANDS,
@@ -109,13 +110,14 @@ class BatchResult:
 
 
 def prepare(item: ArticleItem, securities: Sequence[Security], *, min_text_chars: int,
-            watchlist: Sequence[Security] | None = None) -> Prepared | str:
+            watchlist: Sequence[Security] | None = None, others: Sequence[str] = ()) -> Prepared | str:
     """Tag, fingerprint and extract claims; or the reason the page is not stored.
 
     `securities` are those this run is about (`--code`); claims are extracted
     against the whole `watchlist` (default: `securities`), because the claim
     extractor attributes each sentence to the security it names and must see
-    every security to do so.
+    every security to do so; `others` are the names of every other security
+    hkipo knows (`known_issuer_names`), which take figures away from it.
     """
     a = item.article
     if len(a.text) < min_text_chars:
@@ -124,13 +126,37 @@ def prepare(item: ArticleItem, securities: Sequence[Security], *, min_text_chars
     mentions = tag_article(a.title, a.text, securities, folded_text=folded)
     if not mentions:
         return "not about any watchlist security"
-    claims = extract_claims(a.text, watchlist or securities, published_at=a.published_at)
+    claims = extract_claims(a.text, watchlist or securities, published_at=a.published_at, others=others)
     facts = story_facts(a.title, a.text, watchlist or securities)
     return Prepared(item, fingerprint(a.text, folded=folded), tuple(mentions), tuple(claims), facts)
 
 
 def _copies(a: StoryFacts | None, b: StoryFacts | None) -> bool:
     return a is None or b is None or same_story(a, b)
+
+
+def known_issuer_names(ctx, watchlist: Sequence[Security]) -> tuple[str, ...]:  # noqa: ANN001 - JobContext
+    """Names of every security in the warehouse that is not on the watchlist (discovered listings too).
+
+    An empty or missing warehouse has none: the shipped list of well-known
+    issuers still applies (hkipo/extract/claims/issuers.txt).
+    """
+    from warehouse import db
+
+    if not ctx.db_path.exists():
+        return ()
+    tracked = sorted({s.code for s in watchlist})
+    rows: list[tuple] = []
+    with db.reader(ctx.db_path, lock_timeout=ctx.config.database.lock_timeout_seconds) as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "securities" in tables:
+            rows += con.execute(
+                "SELECT name_en, name_zh_hans, name_zh_hant, aliases FROM securities "
+                "WHERE hkex_code NOT IN (SELECT unnest(?::VARCHAR[]))", [tracked]).fetchall()
+        if "listings" in tables:  # discovery's own record of market-wide listings (migration 0004)
+            rows += con.execute("SELECT name_en, name_zh, NULL, NULL FROM listings "
+                                "WHERE hkex_code NOT IN (SELECT unnest(?::VARCHAR[]))", [tracked]).fetchall()
+    return names_in((en, hans, hant, *(aliases or ())) for en, hans, hant, aliases in rows)
 
 
 def known_article_urls(ctx) -> set[str]:  # noqa: ANN001 - hkipo.app.jobs.JobContext
@@ -367,9 +393,10 @@ def load_articles(ctx, run, items: Sequence[ArticleItem], securities: Sequence[S
     """Prepare a batch outside the database, then store it in one transaction (`pipelines.runs.write`)."""
     prepared: list[Prepared] = []
     skipped: Counter = Counter()
+    others = known_issuer_names(ctx, ctx.config.watchlist) if items else ()
     for item in items:
         out = prepare(item, securities, min_text_chars=ctx.config.news.min_text_chars,
-                      watchlist=ctx.config.watchlist)
+                      watchlist=ctx.config.watchlist, others=others)
         if isinstance(out, str):
             skipped[out] += 1
             log.debug("not stored (%s): %s", out, item.article.fetched_url)

@@ -11,8 +11,13 @@ For every sentence (hkipo/extract/claims/sentences.py):
    applications" → `at_close_of_applications`, "if the over-allotment option
    is exercised in full" → `full_over_allotment`, 盘中 → `intraday`.
 3. **Subject** — the last security named before the figure in its sentence
-   (entities.py: watchlist securities *and* other issuers). A sentence that
-   names nobody inherits the previous sentence's subject (其, the company). A
+   (entities.py: watchlist securities *and* other issuers, by name: the
+   shipped list and `others`, every security hkipo knows). A sentence that
+   names nobody inherits the previous sentence's subject only through an
+   explicit anaphor (其, 该股, 该公司, 公司, the company, its, the stock):
+   "同日招股的蜜雪冰城则获…" names someone else, and a bare "另一新股获 50
+   倍认购" names nobody the figure can be pinned on. Companies named as
+   cornerstone investors (基石投资者包括腾讯…) are investors, not subjects. A
    figure whose subject is another issuer (CATL, Biren, Estun) is dropped,
    and so is one whose clause names only another issuer; a sentence about
    the market at large, or the paragraph after a list item, inherits
@@ -34,6 +39,7 @@ grows with the text, not with sentences × figures.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -50,7 +56,7 @@ from hkipo.core.numbers import Quantity, find_quantities
 from hkipo.extract.claims.sentences import Span, split_clauses, split_sentences
 from hkipo.core.textnorm import fold
 
-EXTRACTOR_VERSION = "news-claims/1"
+EXTRACTOR_VERSION = "news-claims/2"
 # Characters of one text read for claims: far beyond any real story (~5-30k), short enough that a
 # runaway page (a whole archive, a data dump) costs a fraction of a second.
 MAX_TEXT_CHARS = 200_000
@@ -86,6 +92,25 @@ _FORMER = re.compile(r"前者|the former")
 _CONVERSION = re.compile(r"^[\s,，(（]*(?:or|即|约合|約合|合|折合|相当于|equivalent to|about|roughly)[\s:：]*$")
 _OF_NEXT = re.compile(r"^\s*(?:of|for|by|at|from|的|为|是)?\s*$")
 _LATTER = re.compile(r"后者|the latter")
+# Words that point back to the previous sentence's company (folded text).
+# "此次 / 今次 / the deal / the offering": this listing, i.e. the company the story is about.
+ANAPHORA = re.compile(r"(?<![尤极与])其(?![他它余])|该股|该公司|该集团|公司|此次|今次|本次|是次|"
+                      r"(?<![a-z])(?:the company|its|the stock|the shares|the firm|the group|the deal|"
+                      r"the (?:hong kong |global |public |international |retail )?(?:ipo|offering|listing|float|tranche))"
+                      r"(?![a-z])")
+# "另一新股", "其他公司": a sentence pointing away from the previous company carries nobody.
+_OTHER = re.compile(r"另一|另外一|其他|其它|其余|别的|(?<![a-z])(?:another|other (?:companies|company|issuers?|listings?|ipos?))")
+# Companies listed as cornerstone investors are investors, not the sentence's subject:
+# "基石投资者包括腾讯、阿里巴巴", "引入腾讯作为基石投资者", "cornerstone investors including Tencent and CATL".
+_INVESTOR_LIST = re.compile(
+    r"(?:基石投资者|基石|cornerstone investors?|cornerstones)[^，。；,;]{0,10}?"
+    r"(?:包括|包含|有|为|如|计有|including|include|includes|such as|are|[:：])[^，。；;]*"
+    r"|(?:引入|引进|获得?)[^，。；;]{0,40}?(?:作为|为|担任)?基石"
+    r"|(?<![a-z])(?:cornerstone investors?|cornerstones)[^.;]{0,10}?(?:including|include|includes|such as|are)[^.;]*")
+# A bare 元 is HK$ in Hong Kong listing coverage, unless the sentence is about mainland trading.
+_HK_LISTING = re.compile(r"港股|港交所|联交所|香港|港元|港币|hk\$|hkex|hong kong")
+_MAINLAND = re.compile(r"a股|深交所|上交所|深市|沪市|科创板|创业板|北交所|人民币|rmb|shenzhen|shanghai")
+_EXPLICIT_CNY = re.compile(r"人民币|人民幣|rmb|cny|[¥￥]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -135,13 +160,14 @@ class _Ctx:
 
 
 def extract_claims(text: str, securities: Sequence[Security], *,
-                   published_at: dt.datetime | None = None) -> list[Claim]:
+                   published_at: dt.datetime | None = None, others: Sequence[str] = ()) -> list[Claim]:
     """Every figure `text` states about a watchlist security, attributed by sentence.
 
     Pass the whole watchlist, not only the securities the article is tagged
     with: a security left out is invisible here, so a sentence naming only
     it looks like one naming nobody and its figures carry over to the
-    previous sentence's subject.
+    previous sentence's subject. `others`: names of other issuers hkipo
+    knows (discovered listings; `entities.names_in`), besides the shipped list.
     """
     if not text or not securities:
         return []
@@ -150,10 +176,12 @@ def extract_claims(text: str, securities: Sequence[Security], *,
         log.info("claims: text of %d characters, reading the first %d", len(text), MAX_TEXT_CHARS)
         text = text[:MAX_TEXT_CHARS]
     folded = fold(text)
-    entities = find_entities(text, securities, folded=folded)
+    entities = find_entities(text, securities, folded=folded, others=others)
     by_code = {s.code: s for s in securities}
     published = _hk_date(published_at)
-    quantities = [q for q in find_quantities(text) if q.unit is not None and not q.code_like]
+    hk_listing = bool(_HK_LISTING.search(folded))
+    quantities = [_hong_kong_yuan(text, folded, q) if hk_listing else q
+                  for q in find_quantities(text) if q.unit is not None and not q.code_like]
     qs_in = _ByOffset([q.num_start for q in quantities])
     entities_in = _ByOffset([e.start for e in entities])
     sentences = split_sentences(text)
@@ -166,8 +194,13 @@ def extract_claims(text: str, securities: Sequence[Security], *,
     paragraph = -1
     after_list_item = False
     context_day: dt.date | None = None
+    prev_end = 0
     for sentence in sentences:
         sent_entities = [entities[i] for i in entities_in.between(sentence.start, sentence.end)]
+        investors = [m.span() for m in _INVESTOR_LIST.finditer(folded, sentence.start, sentence.end)]
+        if investors:
+            sent_entities = [e for e in sent_entities
+                             if e.code is not None or not any(a <= e.start < b for a, b in investors)]
         new_paragraph = sentence.paragraph != paragraph
         if new_paragraph:
             paragraph = sentence.paragraph
@@ -179,10 +212,13 @@ def extract_claims(text: str, securities: Sequence[Security], *,
             after_list_item = bool(_LIST_ITEM.match(fs))
         if not sent_entities and _MARKET_WIDE.search(fs):
             carried = None
+        # The part after a "；" continues its sentence: its subject needs no anaphor.
+        continues = (not new_paragraph and prev_end > 0 and folded[prev_end - 1] in "；;")
+        prev_end = sentence.end
         sent_qs = [quantities[i] for i in qs_in.between(sentence.start, sentence.end)]
         ctx = _Ctx(text, folded, sentence, split_clauses(sentence), sent_qs)
         for q in sent_qs:
-            subject = _subject(ctx, q, sent_entities, carried, prev_entities)
+            subject = _subject(ctx, q, sent_entities, carried, prev_entities, continues=continues)
             if subject is None or subject not in by_code:
                 continue
             meaning = _meaning(ctx, q)
@@ -205,6 +241,18 @@ def extract_claims(text: str, securities: Sequence[Security], *,
             prev_entities = sent_entities
         # A sentence naming nobody keeps the carried subject for the next one.
     return claims
+
+
+def _hong_kong_yuan(text: str, folded: str, q: Quantity) -> Quantity:
+    """A bare 元 (no 人民币 / RMB / ¥) in Hong Kong listing coverage is HK$, unless its sentence is about
+    mainland trading (A股, 深交所 …): "每股定价 18.8 元" is the offer price in HK$."""
+    if q.unit != "CNY" or _EXPLICIT_CNY.search(text, q.start, q.end) or "元" not in text[q.num_end:q.end]:
+        return q
+    lo = max(folded.rfind("。", 0, q.start), folded.rfind("\n", 0, q.start)) + 1
+    hi = min((i for i in (folded.find("。", q.end), folded.find("\n", q.end)) if i >= 0), default=len(folded))
+    if _MAINLAND.search(folded, lo, hi):
+        return q
+    return dataclasses.replace(q, unit="HKD")
 
 
 class _ByOffset:
@@ -233,7 +281,7 @@ def _hk_date(published_at: dt.datetime | None) -> dt.date | None:
 
 
 def _subject(ctx: _Ctx, q: Quantity, sent_entities: list[Entity], carried: str | None,
-             prev_entities: list[Entity]) -> str | None:
+             prev_entities: list[Entity], *, continues: bool = False) -> str | None:
     """The HKEX code the figure is about; None when it is about someone else or nobody can tell."""
     clause = ctx.clause_of(q.num_start)
     clause_text = ctx.folded[clause.start:clause.end]
@@ -260,7 +308,12 @@ def _subject(ctx: _Ctx, q: Quantity, sent_entities: list[Entity], carried: str |
         # a sentence naming others after the figure is too ambiguous to guess.
         codes = {e.code for e in sent_entities}
         return codes.pop() if len(codes) == 1 else None
-    return carried or None
+    if carried and continues and not _OTHER.search(ctx.folded, ctx.sentence.start, ctx.sentence.end):
+        return carried
+    if carried and ANAPHORA.search(ctx.folded, ctx.sentence.start, max(q.start, clause.end)) and \
+            not _OTHER.search(ctx.folded, ctx.sentence.start, ctx.sentence.end):
+        return carried
+    return None
 
 
 def _nearest(ctx: _Ctx, q: Quantity, patterns: dict[str, re.Pattern[str]], *, after: bool = True,
