@@ -170,12 +170,18 @@ def test_unrelated_companies_figures_are_dropped(text: str) -> None:
     "MiniMax 完成 6 亿美元 C 轮融资，估值 25 亿美元。",  # private rounds
     "MiniMax 的国际配售吸引订单逾 190 亿美元。",  # order book, not proceeds
     "以每手 20 股计，MiniMax 首日每手赚约 3600 港元。",  # profit per lot, not a price
-    "MiniMax 暗盘收报 280 港元，较招股价涨 69.7%。",  # grey market, the evening before listing
     "MiniMax 招股价介乎 151 至 165 港元。",  # a range, not the offer price
 ])
 def test_figures_that_are_not_ipo_metrics(text: str) -> None:
     got = {(c.metric, c.value) for c in claims(text, dt.datetime(2026, 1, 8, 21, 0, tzinfo=HK))}
     assert not (got - {("board_lot", 20.0)})
+
+
+def test_grey_market_figures_are_not_first_day_figures() -> None:
+    """The grey market (the evening before listing) has metrics of its own (tests/test_claims_figures.py)."""
+    got = {(c.metric, c.value, c.basis) for c in claims("MiniMax 暗盘收报 280 港元，较招股价涨 69.7%。",
+                                                        dt.datetime(2026, 1, 8, 21, 0, tzinfo=HK))}
+    assert got == {("grey_market_close", 280.0, "grey_market"), ("grey_market_return", 0.697, "grey_market")}
 
 
 def test_only_listing_day_prices_are_first_day_figures() -> None:

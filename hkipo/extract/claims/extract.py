@@ -53,6 +53,11 @@ from hkipo.extract.claims.dates import FIRST_DAY, GREY_MARKET, resolve_day, expl
 from hkipo.extract.claims.entities import Entity, find_entities
 from hkipo.core.items import Claim
 from hkipo.core.numbers import Quantity, find_quantities
+
+try:  # Chinese numerals ("十四名"); without cn2an those figures are left out, never misread
+    import cn2an
+except ImportError:  # pragma: no cover - a declared dependency
+    cn2an = None
 from hkipo.extract.claims.sentences import Span, split_clauses, split_sentences
 from hkipo.core.textnorm import fold
 
@@ -82,7 +87,13 @@ _BOUNDS: dict[str, tuple[float, float]] = {
     "international_offer_shares": (100, 1e11), "cornerstone_shares": (100, 1e11), "shares_outstanding": (1e4, 1e12),
     "board_lot": (1, 1e6), "valid_applications": (100, 1e8), "successful_applications": (10, 1e8),
     "cornerstone_count": (1, 200), "placees": (1, 1e6), "one_lot_success_rate": (0, 1),
+    "book_institutions": (1, 100_000), "grey_market_close": (0.01, 100_000), "grey_market_return": (-0.99, 100),
+    "grey_market_lot_gain": (-1e7, 1e7),
 }
+# Grey-market figures (暗盘, the evening before listing): their own metrics, basis `grey_market`.
+GREY_METRICS = frozenset({"grey_market_close", "grey_market_return", "grey_market_lot_gain"})
+# Chinese numerals before a count word: "十四名基石投资者", "逾四百六十家机构".
+_CN_NUMERAL = re.compile(r"(?<![第零〇一二两三四五六七八九十百千万亿])([零〇一二两三四五六七八九十百千]{1,6})\s*(名|位|家|间|個|个)")
 # A sentence about the market at large ("5 只新股", "other IPOs this week") continues no one's story.
 _MARKET_WIDE = re.compile(r"只新股|多只|其他新股|其余新股|新股市场|港股市场|家公司|几家|多家|other (?:ipos|listings|issuers)|"
                           r"ipos this|listings this|new listings|ipo market|the market as a whole|several companies")
@@ -98,6 +109,8 @@ ANAPHORA = re.compile(r"(?<![尤极与])其(?![他它余])|该股|该公司|该�
                       r"(?<![a-z])(?:the company|its|the stock|the shares|the firm|the group|the deal|"
                       r"the (?:hong kong |global |public |international |retail )?(?:ipo|offering|listing|float|tranche))"
                       r"(?![a-z])")
+# "合计认购金额达…", "In total they…": a sentence that sums up the previous one continues it.
+_TOGETHER = re.compile(r"\s*(?:合计|合共|共计|总计|together|in total|combined)")
 # "另一新股", "其他公司": a sentence pointing away from the previous company carries nobody.
 _OTHER = re.compile(r"另一|另外一|其他|其它|其余|别的|(?<![a-z])(?:another|other (?:companies|company|issuers?|listings?|ipos?))")
 # Companies listed as cornerstone investors are investors, not the sentence's subject:
@@ -129,6 +142,7 @@ class _Ctx:
     sentence: Span
     clauses: list[Span]
     quantities: list[Quantity]  # the sentence's figures, in order
+    continued: str = ""  # the previous sentence (folded) when this one continues it ("…基石投资者。合计认购…")
 
     def clause_of(self, pos: int) -> Span:
         for c in self.clauses:
@@ -182,6 +196,7 @@ def extract_claims(text: str, securities: Sequence[Security], *,
     hk_listing = bool(_HK_LISTING.search(folded))
     quantities = [_hong_kong_yuan(text, folded, q) if hk_listing else q
                   for q in find_quantities(text) if q.unit is not None and not q.code_like]
+    quantities = sorted(quantities + _chinese_numeral_counts(folded), key=lambda q: q.start)
     qs_in = _ByOffset([q.num_start for q in quantities])
     entities_in = _ByOffset([e.start for e in entities])
     sentences = split_sentences(text)
@@ -194,13 +209,16 @@ def extract_claims(text: str, securities: Sequence[Security], *,
     paragraph = -1
     after_list_item = False
     context_day: dt.date | None = None
-    prev_end = 0
+    prev_start = prev_end = 0
     for sentence in sentences:
         sent_entities = [entities[i] for i in entities_in.between(sentence.start, sentence.end)]
         investors = [m.span() for m in _INVESTOR_LIST.finditer(folded, sentence.start, sentence.end)]
         if investors:
             sent_entities = [e for e in sent_entities
                              if e.code is not None or not any(a <= e.start < b for a, b in investors)]
+        grey = GREY_MARKET.search(folded, sentence.start, sentence.end) is not None
+        if grey:  # the broker running the session is not the subject of its figures
+            sent_entities = [e for e in sent_entities if e.code is not None or not cues.BROKER.search(fold(e.name))]
         new_paragraph = sentence.paragraph != paragraph
         if new_paragraph:
             paragraph = sentence.paragraph
@@ -213,10 +231,12 @@ def extract_claims(text: str, securities: Sequence[Security], *,
         if not sent_entities and _MARKET_WIDE.search(fs):
             carried = None
         # The part after a "；" continues its sentence: its subject needs no anaphor.
-        continues = (not new_paragraph and prev_end > 0 and folded[prev_end - 1] in "；;")
+        continues = not new_paragraph and prev_end > 0 and (folded[prev_end - 1] in "；;" or bool(_TOGETHER.match(fs)))
+        prev_text = "" if new_paragraph else folded[prev_start:prev_end]
+        prev_start = sentence.start
         prev_end = sentence.end
         sent_qs = [quantities[i] for i in qs_in.between(sentence.start, sentence.end)]
-        ctx = _Ctx(text, folded, sentence, split_clauses(sentence), sent_qs)
+        ctx = _Ctx(text, folded, sentence, split_clauses(sentence), sent_qs, prev_text if continues else "")
         for q in sent_qs:
             subject = _subject(ctx, q, sent_entities, carried, prev_entities, continues=continues)
             if subject is None or subject not in by_code:
@@ -241,6 +261,25 @@ def extract_claims(text: str, securities: Sequence[Security], *,
             prev_entities = sent_entities
         # A sentence naming nobody keeps the carried subject for the next one.
     return claims
+
+
+def _chinese_numeral_counts(folded: str) -> list[Quantity]:
+    """Counts written in Chinese numerals ("十四名基石投资者"), with a qualifier word just before (逾, 超过, 约)."""
+    if cn2an is None:
+        return []
+    out = []
+    for m in _CN_NUMERAL.finditer(folded):
+        try:
+            # strict: "一一" is not eleven; 两 (two, before a count word) is spelled 二 for the parser.
+            value = float(cn2an.cn2an(m.group(1).replace("两", "二"), "strict"))
+        except (ValueError, KeyError, IndexError):  # not a well-formed numeral ("十千"): not a figure
+            continue
+        before = folded[max(0, m.start() - 3):m.start()]
+        qual = next((q for w, q in (("超过", "over"), ("逾", "over"), ("多于", "over"), ("约", "approx"),
+                                    ("近", "under"), ("不足", "under")) if before.endswith(w)), None)
+        out.append(Quantity(value=value, unit="count", start=m.start(), end=m.end(), num_start=m.start(1),
+                            num_end=m.end(1), qualifier=qual, noun=m.group(2)))
+    return out
 
 
 def _hong_kong_yuan(text: str, folded: str, q: Quantity) -> Quantity:
@@ -351,6 +390,10 @@ def _clause_text(ctx: _Ctx, q: Quantity) -> str:
 
 
 def _meaning(ctx: _Ctx, q: Quantity) -> _Meaning | None:
+    if GREY_MARKET.search(ctx.folded, ctx.sentence.start, ctx.sentence.end):
+        grey = _grey_market(ctx, q)
+        if grey is not None:
+            return grey
     if q.unit == "times":
         return _multiple(ctx, q)
     if q.unit == "fraction":
@@ -420,6 +463,38 @@ def _percent(ctx: _Ctx, q: Quantity) -> _Meaning | None:
     return _Meaning(kind + "_return", basis, sign)
 
 
+def _grey_market(ctx: _Ctx, q: Quantity) -> _Meaning | None:
+    """A grey-market close, its return over the offer price, or the paper gain per board lot; else None.
+
+    The offer price quoted in the same sentence ("较招股价 42 港元涨 20%") is left to the ordinary rules.
+    """
+    local = _local(ctx, q)
+    before_text, after_text = ctx.seg(ctx.before(q)), ctx.seg(ctx.after(q))
+    if q.unit == "HKD" and (cues.SHARE_KIND["board_lot"].search(local) or "per board lot" in local):
+        if not (cues.LOT_GAIN.search(local) or cues.LOT_LOSS.search(local)):
+            return None
+        loss = cues.LOT_LOSS.search(local) and not cues.LOT_GAIN.search(before_text[-8:] + after_text[:8])
+        return _Meaning("grey_market_lot_gain", "grey_market", -1.0 if loss else 1.0)
+    if q.unit == "HKD" and _looks_per_share(ctx, q) and not q.in_range:
+        kind = _nearest(ctx, q, cues.PRICE_KIND)
+        if kind == "first_day_close":
+            return _Meaning("grey_market_close", "grey_market")
+        return None
+    if q.unit == "fraction":
+        near_before, near_after = before_text[-10:], after_text[:14]
+        up = cues.RETURN_UP.search(near_before) or cues.RETURN_UP.search(near_after)
+        down = cues.RETURN_DOWN.search(near_before) or cues.RETURN_DOWN.search(near_after)
+        if not (up or down) or cues.SKIP_RETURN.search(near_before[-6:]) or cues.ONE_LOT.search(local):
+            return None
+        kind = _nearest(ctx, q, {k: v for k, v in cues.PRICE_KIND.items() if k != "offer_price"}, after=False,
+                        before_span=(ctx.sentence.start, q.start))
+        sentence = ctx.folded[ctx.sentence.start:ctx.sentence.end]
+        if kind not in (None, "first_day_close") or not (cues.VS_OFFER.search(sentence) or kind):
+            return None
+        return _Meaning("grey_market_return", "grey_market", -1.0 if _direction(near_before, near_after) == "down" else 1.0)
+    return None
+
+
 def _direction(before: str, after: str) -> str:
     """'up' or 'down': the direction word nearest the figure."""
     best: tuple[int, str] | None = None
@@ -444,6 +519,10 @@ def _price(ctx: _Ctx, q: Quantity) -> _Meaning | None:
         return None
     local = _local(ctx, q)
     sentence = ctx.folded[ctx.sentence.start:ctx.sentence.end]
+    rel = q.start - ctx.sentence.start
+    if not GREY_MARKET.search(sentence) and any(m.start() - 30 <= rel <= m.end() + 30
+                                                for m in cues.AT_TOP_OF_RANGE.finditer(sentence)):
+        return _Meaning("offer_price")
     if cues.SKIP_PRICE.search(local) or GREY_MARKET.search(sentence):
         return None
     metric = _nearest(ctx, q, cues.PRICE_KIND)
@@ -459,6 +538,9 @@ def _money(ctx: _Ctx, q: Quantity) -> _Meaning | None:
     if cues.SKIP_MONEY.search(ctx.seg(ctx.before(q))) or cues.SKIP_MONEY.search(ctx.seg(ctx.after(q))):
         return None
     metric = _nearest(ctx, q, cues.MONEY_KIND)
+    if metric is None and ctx.continued and cues.MONEY_KIND["cornerstone_amount"].search(ctx.continued) \
+            and cues.SUBSCRIPTION.search(ctx.seg(ctx.before(q))):
+        metric = "cornerstone_amount"  # "…引入 14 名基石投资者。合计认购金额达 27.23 亿港元。"
     if metric is None:
         # "US$619m, or HK$4.82bn" / "约 55.4 亿港元（约合 7.1 亿美元）": the same figure in another currency.
         prev = [o for o in ctx.quantities if o.end <= q.start and o.is_money and not o.per_share]
@@ -499,6 +581,14 @@ def _shares(ctx: _Ctx, q: Quantity) -> _Meaning | None:
 def _count(ctx: _Ctx, q: Quantity) -> _Meaning | None:
     noun = q.noun or ""
     local = _local(ctx, q)
+    if noun in ("institutions", "institutional investors") or (
+            noun in ("家", "间") and (cues.INSTITUTIONS.search(ctx.seg(ctx.before(q))[-16:])
+                                     or cues.INSTITUTIONS.search(ctx.seg(ctx.after(q))[:6]))):
+        # "参与认购的机构超过 460 家", "逾 460 家机构参与": how many institutions were in the book.
+        sentence = ctx.folded[ctx.sentence.start:ctx.sentence.end]
+        if cues.SUBSCRIPTION.search(sentence) or re.search(r"参与|配售|订单|落单|\bbook|took part|participat", sentence):
+            return _Meaning("book_institutions")
+        return None
     if cues.SKIP_COUNT.search(noun) or cues.SKIP_COUNT.search(ctx.seg(ctx.after(q))[:12]):
         return None
     if "cornerstone" in noun:
@@ -532,10 +622,26 @@ def _claim(ctx: _Ctx, q: Quantity, meaning: _Meaning, sec: Security, published: 
                 ctx.folded[ctx.sentence.start:ctx.sentence.end])):
             return None
         as_of = sec.listing_date
+    broker = None
+    if metric in GREY_METRICS:
+        m = cues.BROKER.search(ctx.folded, ctx.sentence.start, ctx.sentence.end)
+        broker = cues.BROKERS[m.group(0)] if m else None
+        if sec.listing_date is not None and published is not None and published > sec.listing_date:
+            as_of = None  # recalled after the listing: the session's day is not stated
+        elif sec.listing_date is not None:
+            as_of = _previous_weekday(sec.listing_date)  # the session is the evening before listing
     lo, hi = _BOUNDS.get(metric, (float("-inf"), float("inf")))
     if not (lo <= value <= hi):
         return None
     return Claim(
         hkex_code=sec.code, metric=metric, value=value, unit=unit, quote=ctx.sentence.text,
-        qualifier=q.qualifier, basis=meaning.basis, as_of=as_of, position=ctx.sentence.start,
+        qualifier=q.qualifier, basis=meaning.basis, as_of=as_of, position=ctx.sentence.start, broker=broker,
     )
+
+
+def _previous_weekday(day: dt.date) -> dt.date:
+    """The weekday before `day` (public holidays aside: the grey market runs on the last trading day before it)."""
+    day -= dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return day
