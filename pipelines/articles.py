@@ -17,7 +17,12 @@ Table contracts (what each load does and why):
 
 A page is the same story as a stored one when a URL that led to it is
 already in `article_urls`, or when its fingerprint is a near duplicate
-(hkipo/extract/dedupe.py). Pages too short to be articles, and pages about no
+(hkipo/extract/dedupe.py) *and* it is about the same securities with figures
+that agree (`dedupe.same_story`): a template twin about another company, or
+with other figures, is a story of its own. A copy's claims that the kept
+copy does not state are kept too, under the story's id with the copy's URL
+as `source_url` (claim ids hashed with that URL), so nothing a copy says is
+lost; a story's own re-fetch replaces only its own page's claims. Pages too short to be articles, and pages about no
 watchlist security, are counted and not stored. Unchanged rows are not
 touched, so a re-crawl of the same pages writes 0 rows.
 """
@@ -38,6 +43,7 @@ from hkipo.core.config import Security
 from hkipo.extract.claims import EXTRACTOR_VERSION as CLAIMS_EXTRACTOR_VERSION
 from hkipo.core.items import Claim
 from hkipo.extract.claims import extract_claims
+from hkipo.extract.claims.entities import names_in
 from warehouse.claims import claims_table
 from hkipo.extract.dedupe import (
     BANDS,
@@ -46,9 +52,12 @@ from hkipo.extract.dedupe import (
     ROWS_PER_BAND,
     HEX_PER_HASH,
     Fingerprints,
+    StoryFacts,
     article_id,
     bands,
     fingerprint,
+    same_story,
+    story_facts,
 )
 from hkipo.extract.mentions import ArticleMention, tag_article
 from hkipo.core.textnorm import fold
@@ -84,6 +93,7 @@ class Prepared:
     fingerprint: str
     mentions: tuple[ArticleMention, ...]
     claims: tuple[Claim, ...]
+    facts: StoryFacts | None = None  # None: unknown, the fingerprint alone decides (benchmarks' synthetic pages)
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -100,13 +110,14 @@ class BatchResult:
 
 
 def prepare(item: ArticleItem, securities: Sequence[Security], *, min_text_chars: int,
-            watchlist: Sequence[Security] | None = None) -> Prepared | str:
+            watchlist: Sequence[Security] | None = None, others: Sequence[str] = ()) -> Prepared | str:
     """Tag, fingerprint and extract claims; or the reason the page is not stored.
 
     `securities` are those this run is about (`--code`); claims are extracted
     against the whole `watchlist` (default: `securities`), because the claim
     extractor attributes each sentence to the security it names and must see
-    every security to do so.
+    every security to do so; `others` are the names of every other security
+    hkipo knows (`known_issuer_names`), which take figures away from it.
     """
     a = item.article
     if len(a.text) < min_text_chars:
@@ -115,8 +126,37 @@ def prepare(item: ArticleItem, securities: Sequence[Security], *, min_text_chars
     mentions = tag_article(a.title, a.text, securities, folded_text=folded)
     if not mentions:
         return "not about any watchlist security"
-    claims = extract_claims(a.text, watchlist or securities, published_at=a.published_at)
-    return Prepared(item, fingerprint(a.text, folded=folded), tuple(mentions), tuple(claims))
+    claims = extract_claims(a.text, watchlist or securities, published_at=a.published_at, others=others)
+    facts = story_facts(a.title, a.text, watchlist or securities)
+    return Prepared(item, fingerprint(a.text, folded=folded), tuple(mentions), tuple(claims), facts)
+
+
+def _copies(a: StoryFacts | None, b: StoryFacts | None) -> bool:
+    return a is None or b is None or same_story(a, b)
+
+
+def known_issuer_names(ctx, watchlist: Sequence[Security]) -> tuple[str, ...]:  # noqa: ANN001 - JobContext
+    """Names of every security in the warehouse that is not on the watchlist (discovered listings too).
+
+    An empty or missing warehouse has none: the shipped list of well-known
+    issuers still applies (hkipo/extract/claims/issuers.txt).
+    """
+    from warehouse import db
+
+    if not ctx.db_path.exists():
+        return ()
+    tracked = sorted({s.code for s in watchlist})
+    rows: list[tuple] = []
+    with db.reader(ctx.db_path, lock_timeout=ctx.config.database.lock_timeout_seconds) as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "securities" in tables:
+            rows += con.execute(
+                "SELECT name_en, name_zh_hans, name_zh_hant, aliases FROM securities "
+                "WHERE hkex_code NOT IN (SELECT unnest(?::VARCHAR[]))", [tracked]).fetchall()
+        if "listings" in tables:  # discovery's own record of market-wide listings (migration 0004)
+            rows += con.execute("SELECT name_en, name_zh, NULL, NULL FROM listings "
+                                "WHERE hkex_code NOT IN (SELECT unnest(?::VARCHAR[]))", [tracked]).fetchall()
+    return names_in((en, hans, hant, *(aliases or ())) for en, hans, hant, aliases in rows)
 
 
 def known_article_urls(ctx) -> set[str]:  # noqa: ANN001 - hkipo.app.jobs.JobContext
@@ -137,8 +177,10 @@ def _group(batch: Sequence[Prepared]) -> list[list[Prepared]]:
     for i, p in enumerate(ordered):
         # The first group that shares a URL with p or whose first page p nearly duplicates.
         by_url = min((first_group_of_url[u] for u in p.urls if u in first_group_of_url), default=len(groups))
-        close = np.flatnonzero(fps.similarity(np.array(firsts, dtype=np.intp), fps, i) >= DUPLICATE_SIMILARITY)
-        g = min(by_url, int(close[0]) if close.size else len(groups))
+        close = [int(c) for c in np.flatnonzero(
+            fps.similarity(np.array(firsts, dtype=np.intp), fps, i) >= DUPLICATE_SIMILARITY)
+            if _copies(ordered[firsts[c]].facts, p.facts)]
+        g = min(by_url, close[0] if close else len(groups))
         if g == len(groups):
             groups.append([])
             firsts.append(i)
@@ -148,8 +190,14 @@ def _group(batch: Sequence[Prepared]) -> list[list[Prepared]]:
     return groups
 
 
-def _stored_near_duplicates(con: duckdb.DuckDBPyConnection, wanted: dict[int, str]) -> dict[int, str]:
-    """For each fingerprint, the stored story it nearly duplicates (LSH bands, then the estimate)."""
+def _stored_near_duplicates(con: duckdb.DuckDBPyConnection, wanted: dict[int, str],
+                            facts: dict[int, StoryFacts | None] | None = None,
+                            watchlist: Sequence[Security] = ()) -> dict[int, str]:
+    """For each fingerprint, the stored story it is a copy of (LSH bands, then the estimate, then the facts).
+
+    A stored story whose wording is close but whose securities or figures
+    differ (`same_story`) is not a match: the page is a story of its own.
+    """
     if not wanted:
         return {}
     keys, band_no, band_hash = [], [], []
@@ -184,13 +232,26 @@ def _stored_near_duplicates(con: duckdb.DuckDBPyConnection, wanted: dict[int, st
     scores = Fingerprints([wanted[k] for k in keys_list]).similarity(
         np.array([row_of_key[r[0]] for r in rows], dtype=np.intp), Fingerprints([r[2] for r in rows]),
         np.arange(len(rows)))
+    close = [(rows[n][0], float(scores[n]), rows[n][1]) for n in np.flatnonzero(scores >= DUPLICATE_SIMILARITY)]
+    stored_facts = _stored_facts(con, sorted({aid for key, _, aid in close if (facts or {}).get(key) is not None}),
+                                 watchlist)
     best: dict[int, tuple[float, str]] = {}
-    for n in np.flatnonzero(scores >= DUPLICATE_SIMILARITY):
-        key, aid, _ = rows[n]
-        score = float(scores[n])
+    for key, score, aid in close:
+        mine = (facts or {}).get(key)
+        if mine is not None and aid in stored_facts and not same_story(mine, stored_facts[aid]):
+            continue
         if key not in best or (score, aid) > best[key]:
             best[key] = (score, aid)
     return {key: aid for key, (_, aid) in best.items()}
+
+
+def _stored_facts(con: duckdb.DuckDBPyConnection, ids: list[str], watchlist: Sequence[Security]) -> dict[str, StoryFacts]:
+    """`story_facts` of stored stories, from their stored title and text."""
+    if not ids:
+        return {}
+    got = con.execute("SELECT article_id, title, text FROM articles WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
+                      [ids]).fetchall()
+    return {aid: story_facts(title or "", text or "", watchlist) for aid, title, text in got}
 
 
 def _article_row(aid: str, p: Prepared) -> dict:
@@ -205,8 +266,13 @@ def _table(rows: Iterable[dict], schema: pa.Schema) -> pa.Table:
     return pa.table({f.name: pa.array([r[f.name] for r in rows], type=f.type) for f in schema}, schema=schema)
 
 
-def store_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared]) -> BatchResult:
-    """Write one batch (call inside a transaction); unchanged rows are left alone."""
+def store_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared], *,
+                watchlist: Sequence[Security] = ()) -> BatchResult:
+    """Write one batch (call inside a transaction); unchanged rows are left alone.
+
+    `watchlist`: the securities the pages' `facts` were computed against, so a
+    stored story's facts are computed the same way.
+    """
     result = BatchResult()
     if not batch:
         return result
@@ -216,7 +282,9 @@ def store_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared]) -> Ba
         "SELECT url, article_id FROM article_urls WHERE url IN (SELECT unnest(?::VARCHAR[]))", [all_urls]
     ).fetchall())
     ids: list[str | None] = [next((by_url[u] for p in g for u in p.urls if u in by_url), None) for g in groups]
-    near = _stored_near_duplicates(con, {i: g[0].fingerprint for i, g in enumerate(groups) if ids[i] is None})
+    unmatched = [i for i in range(len(groups)) if ids[i] is None]
+    near = _stored_near_duplicates(con, {i: groups[i][0].fingerprint for i in unmatched},
+                                   {i: groups[i][0].facts for i in unmatched}, watchlist)
     ids = [aid or near.get(i) for i, aid in enumerate(ids)]
     existing = [aid for aid in ids if aid]
     canonical = dict(con.execute(
@@ -224,6 +292,7 @@ def store_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared]) -> Ba
         [existing]).fetchall()) if existing else {}
 
     written: dict[str, Prepared] = {}
+    copies: list[tuple[str, Prepared, Prepared | None]] = []  # (story id, copy page, the story's page in this batch)
     url_rows: list[dict] = []
     for g, aid in zip(groups, ids, strict=True):
         if aid is None or aid not in canonical:
@@ -231,12 +300,15 @@ def store_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared]) -> Ba
             written[aid] = g[0]
             result.new += 1
             result.copies += len(g) - 1
+            copies += [(aid, p, g[0]) for p in g[1:] if p.item.article.url != g[0].item.article.url]
         else:
             own = next((p for p in g if canonical[aid] in p.urls), None)
             if own is not None:
                 written[aid] = own
                 result.refreshed += 1
             result.copies += len(g) - (own is not None)
+            copies += [(aid, p, own) for p in g if p is not own and p.item.article.url != canonical[aid]
+                       and (own is None or p.item.article.url != own.item.article.url)]
         for p in g:
             for url in p.urls:
                 url_rows.append({"url": url, "article_id": aid, "site": p.item.article.site,
@@ -252,8 +324,51 @@ def store_batch(con: duckdb.DuckDBPyConnection, batch: Sequence[Prepared]) -> Ba
         n += sync_scope(con, "article_mentions", _table(mention_rows, MENTIONS), ["article_id", "hkex_code"],
                         scope_sql="article_id IN (SELECT unnest(?::VARCHAR[]))", params=[sorted(written)])
         n += write_article_claims(con, {aid: p for aid, p in written.items()})
+    n += write_copy_claims(con, copies)
     result.rows = n
     return result
+
+
+def _claim_key(c: Claim) -> tuple:
+    return (c.hkex_code, c.metric, c.value, c.value_text, c.unit, c.basis, c.qualifier, c.as_of)
+
+
+def write_copy_claims(con: duckdb.DuckDBPyConnection, copies: Sequence[tuple[str, Prepared, Prepared | None]]) -> int:
+    """Claims a syndicated copy states that its story does not: stored under the story with the copy's URL.
+
+    What the story states is its page's claims when that page is in the batch,
+    else its stored claims from its own page. Each copy's set is synced on
+    (story, copy URL), so re-reading a copy replaces only what it added.
+    """
+    if not copies:
+        return 0
+    need_stored = sorted({aid for aid, _, own in copies if own is None})
+    stated: dict[str, set[tuple]] = {aid: set() for aid, _, _ in copies}
+    for aid, _, own in copies:
+        if own is not None:
+            stated[aid] |= {_claim_key(c) for c in own.claims}
+    if need_stored:
+        for row in con.execute(
+                "SELECT c.source_id, c.hkex_code, c.metric, c.value, c.value_text, c.unit, c.basis, c.qualifier, c.as_of "
+                "FROM claims c JOIN articles a ON a.article_id = c.source_id "
+                "WHERE c.source_kind = 'article' AND c.source_id IN (SELECT unnest(?::VARCHAR[])) "
+                "AND c.source_url IS NOT DISTINCT FROM a.canonical_url", [need_stored]).fetchall():
+            stated[row[0]].add(tuple(row[1:]))
+    tables, scopes = [], []
+    for aid, p, _ in copies:
+        url = p.item.article.url
+        extra = [c for c in p.claims if _claim_key(c) not in stated[aid]]
+        scopes.append(f"{aid} {url}")
+        if extra:
+            t = claims_table(extra, source_kind="article", source_id=f"{aid} {url}", source_url=url,
+                             extractor_version=CLAIMS_EXTRACTOR_VERSION)
+            tables.append(t.set_column(t.schema.get_field_index("source_id"), "source_id",
+                                       pa.array([aid] * t.num_rows, pa.string())))
+    data = pa.concat_tables(tables) if tables else claims_table([], source_kind="article", source_id="", source_url=None,
+                                                                extractor_version=CLAIMS_EXTRACTOR_VERSION)
+    return sync_scope(con, "claims", data, ["claim_id"],
+                      scope_sql="source_kind = 'article' AND source_id || ' ' || coalesce(source_url, '') "
+                                "IN (SELECT unnest(?::VARCHAR[]))", params=[sorted(set(scopes))])
 
 
 def write_article_claims(con: duckdb.DuckDBPyConnection, written: dict[str, Prepared]) -> int:
@@ -269,17 +384,19 @@ def write_article_claims(con: duckdb.DuckDBPyConnection, written: dict[str, Prep
     if not tables:
         return 0
     return sync_scope(con, "claims", pa.concat_tables(tables), ["claim_id"],
-                      scope_sql="source_kind = 'article' AND source_id IN (SELECT unnest(?::VARCHAR[]))",
-                      params=[sorted(written)])
+                      scope_sql="source_kind = 'article' AND source_id || ' ' || coalesce(source_url, '') "
+                                "IN (SELECT unnest(?::VARCHAR[]))",
+                      params=[sorted(f"{aid} {p.item.article.url}" for aid, p in written.items())])
 
 
 def load_articles(ctx, run, items: Sequence[ArticleItem], securities: Sequence[Security]) -> BatchResult:  # noqa: ANN001
     """Prepare a batch outside the database, then store it in one transaction (`pipelines.runs.write`)."""
     prepared: list[Prepared] = []
     skipped: Counter = Counter()
+    others = known_issuer_names(ctx, ctx.config.watchlist) if items else ()
     for item in items:
         out = prepare(item, securities, min_text_chars=ctx.config.news.min_text_chars,
-                      watchlist=ctx.config.watchlist)
+                      watchlist=ctx.config.watchlist, others=others)
         if isinstance(out, str):
             skipped[out] += 1
             log.debug("not stored (%s): %s", out, item.article.fetched_url)
@@ -288,7 +405,7 @@ def load_articles(ctx, run, items: Sequence[ArticleItem], securities: Sequence[S
     holder: list[BatchResult] = []
 
     def write(con: duckdb.DuckDBPyConnection) -> int:
-        holder.append(store_batch(con, prepared))
+        holder.append(store_batch(con, prepared, watchlist=ctx.config.watchlist))
         return holder[0].rows
 
     if prepared:

@@ -36,7 +36,7 @@ def test_simplified_chinese_listing_day_report() -> None:
         "其香港公开发售获 1837 倍超额认购，国际配售获约 37 倍认购，剔除基石投资者后约 79 倍。\n"
         "公司共引入 14 名基石投资者，合共认购约 27.23 亿港元；若超额配股权获悉数行使，"
         "全球发售 3358 万股，募资总额约 55.4 亿港元。\n"
-        "逾 42 万名投资者参与认购，每手 20 股，一手中签率约 2.81%。\n"
+        "公司公开发售吸引逾 42 万名投资者参与认购，每手 20 股，一手中签率约 2.81%。\n"
         "截至收盘，该股报 345 港元，较发行价大涨 109.09%，市值约 1067 亿港元。"
     )
     got = table(claims(text))
@@ -73,7 +73,7 @@ def test_traditional_chinese_zhipu() -> None:
         "智譜（02513.HK）今日掛牌，開盤報 120 港元，較招股價 116.20 港元高開 3.3%。\n"
         "該股香港公開發售錄得 1,159.46 倍超額認購，國際發售獲 15.28 倍認購，"
         "全球發售 3741.95萬股H股，集資約 43 億港元。\n"
-        "午間收報 130 港元，盤中最低見 116.1 港元。"
+        "該股午間收報 130 港元，盤中最低見 116.1 港元。"
     )
     got = table(claims(text, ZHIPU_DAY))
     assert got == {
@@ -93,9 +93,9 @@ def test_english_report_with_estimate_and_currencies() -> None:
     text = (
         "Shares of MiniMax Group (0100.HK) opened at HK$235.40 on Friday, 42.67% above the HK$165 offer price, "
         "and closed their debut at HK$345.00.\n"
-        "The Hong Kong public offering was 1,837 times oversubscribed, and the international tranche "
+        "Its Hong Kong public offering was 1,837 times oversubscribed, and the international tranche "
         "was 36.76 times covered.\n"
-        "At the close of applications, brokers had put the retail book at 1,209 times.\n"
+        "At the close of applications, brokers had put its retail book at 1,209 times.\n"
         "The company raised US$619m, or HK$4.82bn, from 14 cornerstone investors and the market."
     )
     got = table(claims(text))
@@ -170,12 +170,18 @@ def test_unrelated_companies_figures_are_dropped(text: str) -> None:
     "MiniMax 完成 6 亿美元 C 轮融资，估值 25 亿美元。",  # private rounds
     "MiniMax 的国际配售吸引订单逾 190 亿美元。",  # order book, not proceeds
     "以每手 20 股计，MiniMax 首日每手赚约 3600 港元。",  # profit per lot, not a price
-    "MiniMax 暗盘收报 280 港元，较招股价涨 69.7%。",  # grey market, the evening before listing
     "MiniMax 招股价介乎 151 至 165 港元。",  # a range, not the offer price
 ])
 def test_figures_that_are_not_ipo_metrics(text: str) -> None:
     got = {(c.metric, c.value) for c in claims(text, dt.datetime(2026, 1, 8, 21, 0, tzinfo=HK))}
     assert not (got - {("board_lot", 20.0)})
+
+
+def test_grey_market_figures_are_not_first_day_figures() -> None:
+    """The grey market (the evening before listing) has metrics of its own (tests/test_claims_figures.py)."""
+    got = {(c.metric, c.value, c.basis) for c in claims("MiniMax 暗盘收报 280 港元，较招股价涨 69.7%。",
+                                                        dt.datetime(2026, 1, 8, 21, 0, tzinfo=HK))}
+    assert got == {("grey_market_close", 280.0, "grey_market"), ("grey_market_return", 0.697, "grey_market")}
 
 
 def test_only_listing_day_prices_are_first_day_figures() -> None:
@@ -189,7 +195,7 @@ def test_only_listing_day_prices_are_first_day_figures() -> None:
 
 
 def test_first_day_day_from_date_in_paragraph_and_yesterday() -> None:
-    text = "1月9日，MiniMax 正式上市。开盘报 235.4 港元。\n智谱昨日收报 131.5 港元。"
+    text = "1月9日，MiniMax 正式上市。其开盘报 235.4 港元。\n智谱昨日收报 131.5 港元。"
     got = table(claims(text, dt.datetime(2026, 1, 9, 20, 0, tzinfo=HK)))
     assert got == {
         ("00100", "first_day_open", 235.4, "HKD", None, "final"),

@@ -25,7 +25,7 @@ CLAIM_SCHEMA = pa.schema([
     ("value_text", pa.string()), ("unit", pa.string()), ("qualifier", pa.string()), ("basis", pa.string()),
     ("as_of", pa.date32()), ("source_kind", pa.string()), ("source_id", pa.string()), ("source_url", pa.string()),
     ("quote", pa.string()), ("position", pa.int32()), ("page", pa.int32()), ("extractor_version", pa.string()),
-    ("extracted_at", pa.timestamp("us", tz="UTC")),
+    ("extracted_at", pa.timestamp("us", tz="UTC")), ("broker", pa.string()),
 ])
 
 
@@ -39,7 +39,7 @@ def claims_table(claims: Sequence[Claim], *, source_kind: str, source_id: str, s
             ("value", c.value), ("value_text", c.value_text), ("unit", c.unit), ("qualifier", c.qualifier),
             ("basis", c.basis), ("as_of", c.as_of), ("source_kind", source_kind), ("source_id", source_id),
             ("source_url", source_url), ("quote", c.quote), ("position", c.position), ("page", c.page),
-            ("extractor_version", extractor_version), ("extracted_at", now),
+            ("extractor_version", extractor_version), ("extracted_at", now), ("broker", c.broker),
         ):
             rows[name].append(val)
     return pa.table({f.name: pa.array(rows[f.name], type=f.type) for f in CLAIM_SCHEMA}, schema=CLAIM_SCHEMA)

@@ -62,6 +62,7 @@ class Claim:
     as_of: dt.date | None = None
     position: int | None = None  # character offset of the quote in the source text
     page: int | None = None  # PDF page, for announcements
+    broker: str | None = None  # grey-market figures: the broker whose session the source quotes
 
     def claim_id(self, source_kind: str, source_id: str) -> str:
         key = "|".join(str(x) for x in (source_kind, source_id, self.hkex_code, self.metric, self.basis,

@@ -16,6 +16,14 @@ bands of 2 values let the warehouse find candidates with an equality join
 (LSH: a pair at similarity 0.5 shares a band with probability 0.9999, at 0.1
 with 0.27) instead of comparing a new article with every stored one
 (pipelines/articles.py).
+
+Similar wording is not enough: wire stories written from one template (daily
+IPO briefs, "two listings in two days") share most shingles yet are about
+other companies or state other figures. `StoryFacts` is what a text is about
+(the securities it names) and what it states (its figures with units); a
+near duplicate is a copy only when `same_story` holds — the same securities,
+and the figures of one contained in the other's (a copy may add a paragraph,
+it may not change a number). Anything else is a story of its own.
 """
 
 from __future__ import annotations
@@ -24,10 +32,14 @@ import hashlib
 import re
 import struct
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from hkipo.core.config import Security
+from hkipo.core.numbers import find_quantities
 from hkipo.core.textnorm import fold
+from hkipo.extract.mentions import find_mentions
 
 SHINGLE = 5
 NUM_HASHES = 64
@@ -133,3 +145,32 @@ def bands(fp: str) -> list[str]:
 def article_id(fp: str) -> str:
     """A story's id: a hash of the fingerprint it was first stored with (stable afterwards)."""
     return hashlib.sha256(fp.encode("ascii")).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class StoryFacts:
+    """What a story is about and what it states: the comparison behind `same_story`."""
+
+    codes: frozenset[str]  # watchlist securities named in the title or text
+    figures: frozenset[tuple[str, float]]  # (unit, value) of every figure with a unit
+
+
+def story_facts(title: str, text: str, securities: Sequence[Security]) -> StoryFacts:
+    """The securities named (any spelling, any script) and the figures stated (dates and codes are not figures)."""
+    body = f"{title or ''}\n{text or ''}"
+    codes = frozenset(m.hkex_code for m in find_mentions(body, securities)) if securities else frozenset()
+    figures = frozenset((q.unit, round(q.value, 6)) for q in find_quantities(text or "")
+                        if q.unit is not None and not q.code_like)
+    return StoryFacts(codes, figures)
+
+
+def same_story(a: StoryFacts, b: StoryFacts) -> bool:
+    """Two near-duplicate texts are one story: the same securities, and no figure of either contradicts the other.
+
+    A figure only one side states is a contradiction unless that side is the
+    fuller one throughout (a copy with an added paragraph): one figure set
+    must contain the other.
+    """
+    if a.codes != b.codes:
+        return False
+    return a.figures <= b.figures or b.figures <= a.figures

@@ -115,3 +115,26 @@ COUNT_KIND = {
 SKIP_COUNT = _c(r"机构", r"institution", r"用户", r"users", r"客户", r"customers", r"clients", r"员工", r"employees",
                 r"staff", r"国家", r"countries", r"markets", r"企业", r"开发者", r"developers", r"公司", r"companies",
                 r"只新股", r"新股", r"listings")
+
+# --- forms that name the offer price, the book and the grey market ------------
+# "最终以每股 165 港元的定价上限发行", "定价于招股价上限", "priced at the top of the range": the offer price,
+# though 上限 / top of alone only names one end of a range.
+AT_TOP_OF_RANGE = _c(r"以[^，。；]{0,24}?(?:定价|招股价|发售价|价格|区间)?(?:的)?上限(?:定价|发行|发售|定价发行|招股)",
+                     r"(?:定价|定)(?:于|在)(?:招股价|发售价|价格区间|招股区间|区间)?(?:的)?上限",
+                     r"priced (?:\w+ ){0,3}?at the top",
+                     r"pric(?:ed|ing) [^.;]{0,40}?(?:at )?the top (?:end )?of (?:the |its )?(?:\w+ )?range")
+# The institutions in the book: its own metric, never valid applications.
+INSTITUTIONS = _c(r"机构", r"institution", r"institutional investors")
+# Brokers whose grey-market sessions coverage quotes (folded: Simplified, lower case).
+BROKERS = {
+    "辉立": "Phillip Securities", "phillip": "Phillip Securities", "富途": "Futu", "futu": "Futu",
+    "耀才": "Bright Smart Securities", "bright smart": "Bright Smart Securities", "利弗莫尔": "Livermore Holdings",
+    "livermore": "Livermore Holdings", "华盛": "Valuable Capital", "valuable capital": "Valuable Capital",
+    "老虎": "Tiger Brokers", "tiger brokers": "Tiger Brokers", "致富": "Chief Securities",
+    "chief securities": "Chief Securities", "盈立": "uSMART", "usmart": "uSMART", "长桥": "Longbridge",
+    "longbridge": "Longbridge",
+}
+BROKER = re.compile("|".join(re.escape(k) for k in sorted(BROKERS, key=len, reverse=True)))
+# A per-lot paper gain or loss ("每手账面赚 4250 港元", "a paper gain of HK$4,250 per lot").
+LOT_GAIN = _c(r"赚", r"获利", r"盈利", r"\bgain", r"profit", r"\bmake", r"\bmade", r"\bearn")
+LOT_LOSS = _c(r"蚀", r"亏", r"\blos[es]", r"\blost")

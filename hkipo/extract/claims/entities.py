@@ -1,8 +1,11 @@
 """Who a stretch of text is about: watchlist securities, and other issuers.
 
 Watchlist mentions come from `hkipo.extract.mentions` (codes in every spelling,
-names in either script). Other issuers need no list: coverage names them in
-recognisable shapes — a Chinese name ending in a corporate word (宁德时代,
+names in either script). Other issuers come by name first — a shipped list of
+well-known Hong Kong issuers (issuers.txt: 蜜雪冰城, 泡泡玛特, Tencent …) and
+every other security hkipo knows (discovered listings, passed in by the
+pipeline as `others`) — because coverage mostly writes a bare brand with no
+corporate word. Failing a name, coverage names them in recognisable shapes — a Chinese name ending in a corporate word (宁德时代,
 壁仞科技, 埃斯顿自动化), a capitalised name followed by Technology/Group/
 Holdings/Automation…, an upper-case brand (CATL), or a ticker that is not on
 the watchlist (002747.SZ, 06160.HK). Knowing that a sentence is about
@@ -13,9 +16,11 @@ MiniMax by subject carry-over.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 
 from hkipo.core.config import Security
 from hkipo.extract.mentions import find_mentions
@@ -61,11 +66,87 @@ _TICKER = re.compile(r"(?<![0-9A-Za-z])(?:HK)?(\d{4,6})\.(?:HK|SZ|SH|SS)(?![A-Za
                      re.IGNORECASE)
 
 
-def find_entities(text: str, securities: Sequence[Security], *, folded: str | None = None) -> list[Entity]:
-    """Watchlist mentions and other issuers, by position; a watchlist hit wins an overlap."""
+def find_entities(text: str, securities: Sequence[Security], *, folded: str | None = None,
+                  others: Sequence[str] = ()) -> list[Entity]:
+    """Watchlist mentions and other issuers, by position.
+
+    In an overlap a watchlist hit wins, then a known name (shipped list and
+    `others`), then a name recognised by its shape.
+    """
     f = folded if folded is not None else fold(text)
     ours = [Entity(m.hkex_code, m.start, m.end, text[m.start:m.end]) for m in find_mentions(text, securities, folded=f)]
-    return add_unless_overlapping(ours, _other_issuers(text, f))
+    known = add_unless_overlapping(ours, _known_issuers(text, f, _index(tuple(others))))
+    return add_unless_overlapping(known, _other_issuers(text, f))
+
+
+# Generic words a stripped name must not be reduced to ("中国控股" is not "中国").
+_GENERIC = frozenset({"中国", "香港", "国际", "科技", "集团", "控股", "发展", "实业", "投资", "资本", "金融", "能源", "医疗",
+                      "健康", "智能", "数据", "电子", "新能源", "环球", "亚洲", "china", "hong kong", "asia", "global",
+                      "international", "first", "new", "great", "golden", "capital", "energy", "health", "group"})
+_ZH_LEGAL = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|公司|控股|集团)$")
+_EN_LEGAL = re.compile(r"[\s,]+(?:co\.?,?\s*ltd\.?|company limited|limited|ltd\.?|inc\.?|corporation|corp\.?|plc|"
+                       r"holdings?|group)$")
+_MARKS = re.compile(r"\s*(?:-\s*(?:[a-z]{1,2}|h shares)|[（(][^)）]*[)）])$")  # -W, -B, -SW, (H shares)
+
+
+def issuer_names(*names: str | None) -> list[str]:
+    """Folded names a coverage text may use for one issuer: each name as listed, and without its legal ending
+    ("蜜雪集團股份有限公司" → "蜜雪集团股份有限公司", "蜜雪"; "MIXUE GROUP-W" → "mixue group", "mixue")."""
+    out: list[str] = []
+    for name in names:
+        n = " ".join(fold(name or "").split())
+        while n:
+            n = _MARKS.sub("", n).strip()
+            if n and n not in out and n not in _GENERIC:
+                out.append(n)
+            shorter = (_ZH_LEGAL.sub("", n) if not n.isascii() else _EN_LEGAL.sub("", n)).strip(" ,.")
+            if shorter == n:
+                break
+            n = shorter
+    return [n for n in out if (len(n) >= 4 if n.isascii() else len(n) >= 2) and n not in _GENERIC]
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_issuers() -> tuple[str, ...]:
+    """The names in issuers.txt, folded (blank lines and # comments skipped)."""
+    raw = resources.files("hkipo.extract.claims").joinpath("issuers.txt").read_text(encoding="utf-8")
+    lines = (line.strip() for line in raw.splitlines())
+    return tuple(dict.fromkeys(n for line in lines if line and not line.startswith("#") for n in issuer_names(line)))
+
+
+@functools.lru_cache(maxsize=8)
+def _index(others: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Folded names (shipped and `others`) by their first two characters, longest first."""
+    by_head: dict[str, list[str]] = {}
+    for n in dict.fromkeys((*shipped_issuers(), *(fold(o) for o in others))):
+        if len(n) >= 2:
+            by_head.setdefault(n[:2], []).append(n)
+    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in by_head.items()}
+
+
+def _known_issuers(text: str, f: str, index: dict[str, tuple[str, ...]]) -> list[Entity]:
+    """Every known name in the folded text (Latin names on word boundaries), leftmost-longest."""
+    found: list[Entity] = []
+    get = index.get
+    for i in range(len(f) - 1):
+        names = get(f[i:i + 2])
+        if not names:
+            continue
+        for n in names:
+            if f.startswith(n, i):
+                j = i + len(n)
+                if n[0].isascii() and n[0].isalnum() and i > 0 and f[i - 1].isascii() and f[i - 1].isalnum():
+                    continue
+                if n[-1].isascii() and n[-1].isalnum() and j < len(f) and f[j].isascii() and f[j].isalnum():
+                    continue
+                found.append(Entity(None, i, j, text[i:j]))
+                break
+    return leftmost_longest(found)
+
+
+def names_in(rows: Iterable[Sequence[str | None]]) -> tuple[str, ...]:
+    """`issuer_names` of many issuers at once (rows of names), deduplicated, in order."""
+    return tuple(dict.fromkeys(n for row in rows for n in issuer_names(*row)))
 
 
 def add_unless_overlapping(kept: Sequence[Entity], candidates: Sequence[Entity]) -> list[Entity]:

@@ -11,8 +11,13 @@ For every sentence (hkipo/extract/claims/sentences.py):
    applications" → `at_close_of_applications`, "if the over-allotment option
    is exercised in full" → `full_over_allotment`, 盘中 → `intraday`.
 3. **Subject** — the last security named before the figure in its sentence
-   (entities.py: watchlist securities *and* other issuers). A sentence that
-   names nobody inherits the previous sentence's subject (其, the company). A
+   (entities.py: watchlist securities *and* other issuers, by name: the
+   shipped list and `others`, every security hkipo knows). A sentence that
+   names nobody inherits the previous sentence's subject only through an
+   explicit anaphor (其, 该股, 该公司, 公司, the company, its, the stock):
+   "同日招股的蜜雪冰城则获…" names someone else, and a bare "另一新股获 50
+   倍认购" names nobody the figure can be pinned on. Companies named as
+   cornerstone investors (基石投资者包括腾讯…) are investors, not subjects. A
    figure whose subject is another issuer (CATL, Biren, Estun) is dropped,
    and so is one whose clause names only another issuer; a sentence about
    the market at large, or the paragraph after a list item, inherits
@@ -34,6 +39,7 @@ grows with the text, not with sentences × figures.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -47,10 +53,15 @@ from hkipo.extract.claims.dates import FIRST_DAY, GREY_MARKET, resolve_day, expl
 from hkipo.extract.claims.entities import Entity, find_entities
 from hkipo.core.items import Claim
 from hkipo.core.numbers import Quantity, find_quantities
+
+try:  # Chinese numerals ("十四名"); without cn2an those figures are left out, never misread
+    import cn2an
+except ImportError:  # pragma: no cover - a declared dependency
+    cn2an = None
 from hkipo.extract.claims.sentences import Span, split_clauses, split_sentences
 from hkipo.core.textnorm import fold
 
-EXTRACTOR_VERSION = "news-claims/1"
+EXTRACTOR_VERSION = "news-claims/2"
 # Characters of one text read for claims: far beyond any real story (~5-30k), short enough that a
 # runaway page (a whole archive, a data dump) costs a fraction of a second.
 MAX_TEXT_CHARS = 200_000
@@ -76,7 +87,13 @@ _BOUNDS: dict[str, tuple[float, float]] = {
     "international_offer_shares": (100, 1e11), "cornerstone_shares": (100, 1e11), "shares_outstanding": (1e4, 1e12),
     "board_lot": (1, 1e6), "valid_applications": (100, 1e8), "successful_applications": (10, 1e8),
     "cornerstone_count": (1, 200), "placees": (1, 1e6), "one_lot_success_rate": (0, 1),
+    "book_institutions": (1, 100_000), "grey_market_close": (0.01, 100_000), "grey_market_return": (-0.99, 100),
+    "grey_market_lot_gain": (-1e7, 1e7),
 }
+# Grey-market figures (暗盘, the evening before listing): their own metrics, basis `grey_market`.
+GREY_METRICS = frozenset({"grey_market_close", "grey_market_return", "grey_market_lot_gain"})
+# Chinese numerals before a count word: "十四名基石投资者", "逾四百六十家机构".
+_CN_NUMERAL = re.compile(r"(?<![第零〇一二两三四五六七八九十百千万亿])([零〇一二两三四五六七八九十百千]{1,6})\s*(名|位|家|间|個|个)")
 # A sentence about the market at large ("5 只新股", "other IPOs this week") continues no one's story.
 _MARKET_WIDE = re.compile(r"只新股|多只|其他新股|其余新股|新股市场|港股市场|家公司|几家|多家|other (?:ipos|listings|issuers)|"
                           r"ipos this|listings this|new listings|ipo market|the market as a whole|several companies")
@@ -86,6 +103,27 @@ _FORMER = re.compile(r"前者|the former")
 _CONVERSION = re.compile(r"^[\s,，(（]*(?:or|即|约合|約合|合|折合|相当于|equivalent to|about|roughly)[\s:：]*$")
 _OF_NEXT = re.compile(r"^\s*(?:of|for|by|at|from|的|为|是)?\s*$")
 _LATTER = re.compile(r"后者|the latter")
+# Words that point back to the previous sentence's company (folded text).
+# "此次 / 今次 / the deal / the offering": this listing, i.e. the company the story is about.
+ANAPHORA = re.compile(r"(?<![尤极与])其(?![他它余])|该股|该公司|该集团|公司|此次|今次|本次|是次|"
+                      r"(?<![a-z])(?:the company|its|the stock|the shares|the firm|the group|the deal|"
+                      r"the (?:hong kong |global |public |international |retail )?(?:ipo|offering|listing|float|tranche))"
+                      r"(?![a-z])")
+# "合计认购金额达…", "In total they…": a sentence that sums up the previous one continues it.
+_TOGETHER = re.compile(r"\s*(?:合计|合共|共计|总计|together|in total|combined)")
+# "另一新股", "其他公司": a sentence pointing away from the previous company carries nobody.
+_OTHER = re.compile(r"另一|另外一|其他|其它|其余|别的|(?<![a-z])(?:another|other (?:companies|company|issuers?|listings?|ipos?))")
+# Companies listed as cornerstone investors are investors, not the sentence's subject:
+# "基石投资者包括腾讯、阿里巴巴", "引入腾讯作为基石投资者", "cornerstone investors including Tencent and CATL".
+_INVESTOR_LIST = re.compile(
+    r"(?:基石投资者|基石|cornerstone investors?|cornerstones)[^，。；,;]{0,10}?"
+    r"(?:包括|包含|有|为|如|计有|including|include|includes|such as|are|[:：])[^，。；;]*"
+    r"|(?:引入|引进|获得?)[^，。；;]{0,40}?(?:作为|为|担任)?基石"
+    r"|(?<![a-z])(?:cornerstone investors?|cornerstones)[^.;]{0,10}?(?:including|include|includes|such as|are)[^.;]*")
+# A bare 元 is HK$ in Hong Kong listing coverage, unless the sentence is about mainland trading.
+_HK_LISTING = re.compile(r"港股|港交所|联交所|香港|港元|港币|hk\$|hkex|hong kong")
+_MAINLAND = re.compile(r"a股|深交所|上交所|深市|沪市|科创板|创业板|北交所|人民币|rmb|shenzhen|shanghai")
+_EXPLICIT_CNY = re.compile(r"人民币|人民幣|rmb|cny|[¥￥]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -104,6 +142,7 @@ class _Ctx:
     sentence: Span
     clauses: list[Span]
     quantities: list[Quantity]  # the sentence's figures, in order
+    continued: str = ""  # the previous sentence (folded) when this one continues it ("…基石投资者。合计认购…")
 
     def clause_of(self, pos: int) -> Span:
         for c in self.clauses:
@@ -135,13 +174,14 @@ class _Ctx:
 
 
 def extract_claims(text: str, securities: Sequence[Security], *,
-                   published_at: dt.datetime | None = None) -> list[Claim]:
+                   published_at: dt.datetime | None = None, others: Sequence[str] = ()) -> list[Claim]:
     """Every figure `text` states about a watchlist security, attributed by sentence.
 
     Pass the whole watchlist, not only the securities the article is tagged
     with: a security left out is invisible here, so a sentence naming only
     it looks like one naming nobody and its figures carry over to the
-    previous sentence's subject.
+    previous sentence's subject. `others`: names of other issuers hkipo
+    knows (discovered listings; `entities.names_in`), besides the shipped list.
     """
     if not text or not securities:
         return []
@@ -150,10 +190,13 @@ def extract_claims(text: str, securities: Sequence[Security], *,
         log.info("claims: text of %d characters, reading the first %d", len(text), MAX_TEXT_CHARS)
         text = text[:MAX_TEXT_CHARS]
     folded = fold(text)
-    entities = find_entities(text, securities, folded=folded)
+    entities = find_entities(text, securities, folded=folded, others=others)
     by_code = {s.code: s for s in securities}
     published = _hk_date(published_at)
-    quantities = [q for q in find_quantities(text) if q.unit is not None and not q.code_like]
+    hk_listing = bool(_HK_LISTING.search(folded))
+    quantities = [_hong_kong_yuan(text, folded, q) if hk_listing else q
+                  for q in find_quantities(text) if q.unit is not None and not q.code_like]
+    quantities = sorted(quantities + _chinese_numeral_counts(folded), key=lambda q: q.start)
     qs_in = _ByOffset([q.num_start for q in quantities])
     entities_in = _ByOffset([e.start for e in entities])
     sentences = split_sentences(text)
@@ -166,8 +209,16 @@ def extract_claims(text: str, securities: Sequence[Security], *,
     paragraph = -1
     after_list_item = False
     context_day: dt.date | None = None
+    prev_start = prev_end = 0
     for sentence in sentences:
         sent_entities = [entities[i] for i in entities_in.between(sentence.start, sentence.end)]
+        investors = [m.span() for m in _INVESTOR_LIST.finditer(folded, sentence.start, sentence.end)]
+        if investors:
+            sent_entities = [e for e in sent_entities
+                             if e.code is not None or not any(a <= e.start < b for a, b in investors)]
+        grey = GREY_MARKET.search(folded, sentence.start, sentence.end) is not None
+        if grey:  # the broker running the session is not the subject of its figures
+            sent_entities = [e for e in sent_entities if e.code is not None or not cues.BROKER.search(fold(e.name))]
         new_paragraph = sentence.paragraph != paragraph
         if new_paragraph:
             paragraph = sentence.paragraph
@@ -179,10 +230,15 @@ def extract_claims(text: str, securities: Sequence[Security], *,
             after_list_item = bool(_LIST_ITEM.match(fs))
         if not sent_entities and _MARKET_WIDE.search(fs):
             carried = None
+        # The part after a "；" continues its sentence: its subject needs no anaphor.
+        continues = not new_paragraph and prev_end > 0 and (folded[prev_end - 1] in "；;" or bool(_TOGETHER.match(fs)))
+        prev_text = "" if new_paragraph else folded[prev_start:prev_end]
+        prev_start = sentence.start
+        prev_end = sentence.end
         sent_qs = [quantities[i] for i in qs_in.between(sentence.start, sentence.end)]
-        ctx = _Ctx(text, folded, sentence, split_clauses(sentence), sent_qs)
+        ctx = _Ctx(text, folded, sentence, split_clauses(sentence), sent_qs, prev_text if continues else "")
         for q in sent_qs:
-            subject = _subject(ctx, q, sent_entities, carried, prev_entities)
+            subject = _subject(ctx, q, sent_entities, carried, prev_entities, continues=continues)
             if subject is None or subject not in by_code:
                 continue
             meaning = _meaning(ctx, q)
@@ -205,6 +261,37 @@ def extract_claims(text: str, securities: Sequence[Security], *,
             prev_entities = sent_entities
         # A sentence naming nobody keeps the carried subject for the next one.
     return claims
+
+
+def _chinese_numeral_counts(folded: str) -> list[Quantity]:
+    """Counts written in Chinese numerals ("十四名基石投资者"), with a qualifier word just before (逾, 超过, 约)."""
+    if cn2an is None:
+        return []
+    out = []
+    for m in _CN_NUMERAL.finditer(folded):
+        try:
+            # strict: "一一" is not eleven; 两 (two, before a count word) is spelled 二 for the parser.
+            value = float(cn2an.cn2an(m.group(1).replace("两", "二"), "strict"))
+        except (ValueError, KeyError, IndexError):  # not a well-formed numeral ("十千"): not a figure
+            continue
+        before = folded[max(0, m.start() - 3):m.start()]
+        qual = next((q for w, q in (("超过", "over"), ("逾", "over"), ("多于", "over"), ("约", "approx"),
+                                    ("近", "under"), ("不足", "under")) if before.endswith(w)), None)
+        out.append(Quantity(value=value, unit="count", start=m.start(), end=m.end(), num_start=m.start(1),
+                            num_end=m.end(1), qualifier=qual, noun=m.group(2)))
+    return out
+
+
+def _hong_kong_yuan(text: str, folded: str, q: Quantity) -> Quantity:
+    """A bare 元 (no 人民币 / RMB / ¥) in Hong Kong listing coverage is HK$, unless its sentence is about
+    mainland trading (A股, 深交所 …): "每股定价 18.8 元" is the offer price in HK$."""
+    if q.unit != "CNY" or _EXPLICIT_CNY.search(text, q.start, q.end) or "元" not in text[q.num_end:q.end]:
+        return q
+    lo = max(folded.rfind("。", 0, q.start), folded.rfind("\n", 0, q.start)) + 1
+    hi = min((i for i in (folded.find("。", q.end), folded.find("\n", q.end)) if i >= 0), default=len(folded))
+    if _MAINLAND.search(folded, lo, hi):
+        return q
+    return dataclasses.replace(q, unit="HKD")
 
 
 class _ByOffset:
@@ -233,7 +320,7 @@ def _hk_date(published_at: dt.datetime | None) -> dt.date | None:
 
 
 def _subject(ctx: _Ctx, q: Quantity, sent_entities: list[Entity], carried: str | None,
-             prev_entities: list[Entity]) -> str | None:
+             prev_entities: list[Entity], *, continues: bool = False) -> str | None:
     """The HKEX code the figure is about; None when it is about someone else or nobody can tell."""
     clause = ctx.clause_of(q.num_start)
     clause_text = ctx.folded[clause.start:clause.end]
@@ -260,7 +347,12 @@ def _subject(ctx: _Ctx, q: Quantity, sent_entities: list[Entity], carried: str |
         # a sentence naming others after the figure is too ambiguous to guess.
         codes = {e.code for e in sent_entities}
         return codes.pop() if len(codes) == 1 else None
-    return carried or None
+    if carried and continues and not _OTHER.search(ctx.folded, ctx.sentence.start, ctx.sentence.end):
+        return carried
+    if carried and ANAPHORA.search(ctx.folded, ctx.sentence.start, max(q.start, clause.end)) and \
+            not _OTHER.search(ctx.folded, ctx.sentence.start, ctx.sentence.end):
+        return carried
+    return None
 
 
 def _nearest(ctx: _Ctx, q: Quantity, patterns: dict[str, re.Pattern[str]], *, after: bool = True,
@@ -298,6 +390,10 @@ def _clause_text(ctx: _Ctx, q: Quantity) -> str:
 
 
 def _meaning(ctx: _Ctx, q: Quantity) -> _Meaning | None:
+    if GREY_MARKET.search(ctx.folded, ctx.sentence.start, ctx.sentence.end):
+        grey = _grey_market(ctx, q)
+        if grey is not None:
+            return grey
     if q.unit == "times":
         return _multiple(ctx, q)
     if q.unit == "fraction":
@@ -367,6 +463,38 @@ def _percent(ctx: _Ctx, q: Quantity) -> _Meaning | None:
     return _Meaning(kind + "_return", basis, sign)
 
 
+def _grey_market(ctx: _Ctx, q: Quantity) -> _Meaning | None:
+    """A grey-market close, its return over the offer price, or the paper gain per board lot; else None.
+
+    The offer price quoted in the same sentence ("较招股价 42 港元涨 20%") is left to the ordinary rules.
+    """
+    local = _local(ctx, q)
+    before_text, after_text = ctx.seg(ctx.before(q)), ctx.seg(ctx.after(q))
+    if q.unit == "HKD" and (cues.SHARE_KIND["board_lot"].search(local) or "per board lot" in local):
+        if not (cues.LOT_GAIN.search(local) or cues.LOT_LOSS.search(local)):
+            return None
+        loss = cues.LOT_LOSS.search(local) and not cues.LOT_GAIN.search(before_text[-8:] + after_text[:8])
+        return _Meaning("grey_market_lot_gain", "grey_market", -1.0 if loss else 1.0)
+    if q.unit == "HKD" and _looks_per_share(ctx, q) and not q.in_range:
+        kind = _nearest(ctx, q, cues.PRICE_KIND)
+        if kind == "first_day_close":
+            return _Meaning("grey_market_close", "grey_market")
+        return None
+    if q.unit == "fraction":
+        near_before, near_after = before_text[-10:], after_text[:14]
+        up = cues.RETURN_UP.search(near_before) or cues.RETURN_UP.search(near_after)
+        down = cues.RETURN_DOWN.search(near_before) or cues.RETURN_DOWN.search(near_after)
+        if not (up or down) or cues.SKIP_RETURN.search(near_before[-6:]) or cues.ONE_LOT.search(local):
+            return None
+        kind = _nearest(ctx, q, {k: v for k, v in cues.PRICE_KIND.items() if k != "offer_price"}, after=False,
+                        before_span=(ctx.sentence.start, q.start))
+        sentence = ctx.folded[ctx.sentence.start:ctx.sentence.end]
+        if kind not in (None, "first_day_close") or not (cues.VS_OFFER.search(sentence) or kind):
+            return None
+        return _Meaning("grey_market_return", "grey_market", -1.0 if _direction(near_before, near_after) == "down" else 1.0)
+    return None
+
+
 def _direction(before: str, after: str) -> str:
     """'up' or 'down': the direction word nearest the figure."""
     best: tuple[int, str] | None = None
@@ -391,6 +519,10 @@ def _price(ctx: _Ctx, q: Quantity) -> _Meaning | None:
         return None
     local = _local(ctx, q)
     sentence = ctx.folded[ctx.sentence.start:ctx.sentence.end]
+    rel = q.start - ctx.sentence.start
+    if not GREY_MARKET.search(sentence) and any(m.start() - 30 <= rel <= m.end() + 30
+                                                for m in cues.AT_TOP_OF_RANGE.finditer(sentence)):
+        return _Meaning("offer_price")
     if cues.SKIP_PRICE.search(local) or GREY_MARKET.search(sentence):
         return None
     metric = _nearest(ctx, q, cues.PRICE_KIND)
@@ -406,6 +538,9 @@ def _money(ctx: _Ctx, q: Quantity) -> _Meaning | None:
     if cues.SKIP_MONEY.search(ctx.seg(ctx.before(q))) or cues.SKIP_MONEY.search(ctx.seg(ctx.after(q))):
         return None
     metric = _nearest(ctx, q, cues.MONEY_KIND)
+    if metric is None and ctx.continued and cues.MONEY_KIND["cornerstone_amount"].search(ctx.continued) \
+            and cues.SUBSCRIPTION.search(ctx.seg(ctx.before(q))):
+        metric = "cornerstone_amount"  # "…引入 14 名基石投资者。合计认购金额达 27.23 亿港元。"
     if metric is None:
         # "US$619m, or HK$4.82bn" / "约 55.4 亿港元（约合 7.1 亿美元）": the same figure in another currency.
         prev = [o for o in ctx.quantities if o.end <= q.start and o.is_money and not o.per_share]
@@ -446,6 +581,14 @@ def _shares(ctx: _Ctx, q: Quantity) -> _Meaning | None:
 def _count(ctx: _Ctx, q: Quantity) -> _Meaning | None:
     noun = q.noun or ""
     local = _local(ctx, q)
+    if noun in ("institutions", "institutional investors") or (
+            noun in ("家", "间") and (cues.INSTITUTIONS.search(ctx.seg(ctx.before(q))[-16:])
+                                     or cues.INSTITUTIONS.search(ctx.seg(ctx.after(q))[:6]))):
+        # "参与认购的机构超过 460 家", "逾 460 家机构参与": how many institutions were in the book.
+        sentence = ctx.folded[ctx.sentence.start:ctx.sentence.end]
+        if cues.SUBSCRIPTION.search(sentence) or re.search(r"参与|配售|订单|落单|\bbook|took part|participat", sentence):
+            return _Meaning("book_institutions")
+        return None
     if cues.SKIP_COUNT.search(noun) or cues.SKIP_COUNT.search(ctx.seg(ctx.after(q))[:12]):
         return None
     if "cornerstone" in noun:
@@ -479,10 +622,26 @@ def _claim(ctx: _Ctx, q: Quantity, meaning: _Meaning, sec: Security, published: 
                 ctx.folded[ctx.sentence.start:ctx.sentence.end])):
             return None
         as_of = sec.listing_date
+    broker = None
+    if metric in GREY_METRICS:
+        m = cues.BROKER.search(ctx.folded, ctx.sentence.start, ctx.sentence.end)
+        broker = cues.BROKERS[m.group(0)] if m else None
+        if sec.listing_date is not None and published is not None and published > sec.listing_date:
+            as_of = None  # recalled after the listing: the session's day is not stated
+        elif sec.listing_date is not None:
+            as_of = _previous_weekday(sec.listing_date)  # the session is the evening before listing
     lo, hi = _BOUNDS.get(metric, (float("-inf"), float("inf")))
     if not (lo <= value <= hi):
         return None
     return Claim(
         hkex_code=sec.code, metric=metric, value=value, unit=unit, quote=ctx.sentence.text,
-        qualifier=q.qualifier, basis=meaning.basis, as_of=as_of, position=ctx.sentence.start,
+        qualifier=q.qualifier, basis=meaning.basis, as_of=as_of, position=ctx.sentence.start, broker=broker,
     )
+
+
+def _previous_weekday(day: dt.date) -> dt.date:
+    """The weekday before `day` (public holidays aside: the grey market runs on the last trading day before it)."""
+    day -= dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return day
