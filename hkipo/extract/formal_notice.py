@@ -14,7 +14,7 @@ How it is read:
 - Text comes from pypdfium2 (a small private reader below: hkipo/extract/pdf.py,
   the shared PDF layer, is not on main yet; the lead will unify them). Only the
   first pages are read to decide what the document is, so a 458-page
-  prospectus is refused after three pages.
+  prospectus is refused after five pages.
 - Chinese PDFs space characters out ("全 球 發 售") and wrap dates over lines
   ("2025年12\\n月23日"): spaces between CJK characters are dropped, and each
   page is also kept "flat" (line breaks next to Chinese removed) for the
@@ -48,7 +48,7 @@ from hkipo.core.textnorm import fold
 PARSER_VERSION = "formal_notice/1"
 BASIS = "formal_notice"
 PAGE_BREAK = "\f\n"
-CLASSIFY_PAGES = 3  # the decision "is this a formal notice" is made from these
+CLASSIFY_PAGES = 5  # the decision "is this a formal notice" is made from these
 MAX_PAGES = 40  # real formal notices have 9-12 pages; more is a prospectus or a bundle
 # Brokerage 1%, SFC levy 0.0027%, trading fee 0.00565%, AFRC levy 0.00015% (the application table's basis).
 APPLICATION_FEES = 0.01 + 0.000027 + 0.0000565 + 0.0000015
@@ -319,23 +319,30 @@ def classify(pages: Sequence[str], n_pages: int) -> str | None:
                  r"|阁下如对本(?:文件|招股章程)的?任何内容有任何疑问|阁下对本(?:文件|招股章程)任何内容如有任何疑问", f) \
             and not re.search(r"本公告并非招股章程|this announcement is not a prospectus", f):
         return f"this is a prospectus ({n_pages} pages), not a formal notice"
+    head = _Doc(pages[:2]).folded
     if re.search(r"allotment results announcement|announcement of final offer price and allotment results"
-                 r"|(?:最终发售价及)?(?:配发|分配|配售)结果公告", f[:3000]) and \
-            re.search(r"final offer price|最终发售价|valid applications|有效申请", f):
+                 r"|(?:配发|分配|配售)结果公告", head) or re.search(r"(?:最终发售价|final offer price)\s*[:：]", f):
         return "this is an allotment results announcement, not a formal notice"
     if re.search(r"next day disclosure return|翌日披露报表", f[:2000]):
         return "this is a Next Day Disclosure Return, not a formal notice"
-    if re.search(r"stabili[sz]ation period|稳定价格期(?:间)?结束", f[:1500]) and re.search(
-            r"end of stabili[sz]ation|稳定价格期(?:间)?结束", f):
-        return "this is an end-of-stabilisation announcement, not a formal notice"
+    if re.search(r"(?:full|partial) exercise of the over-?allotment option|over-?allotment option (?:has )?lapsed"
+                 r"|stabili[sz]ing actions? and (?:the )?end of (?:the )?stabili[sz]ation period"
+                 r"|end of stabili[sz]ation period|超额配股权(?:获)?(?:悉数|全部|部分)行使|超额配股权失效"
+                 r"|稳定价格(?:行动及)?(?:期)?(?:间)?结束", head):
+        return "this is an over-allotment option / stabilisation announcement, not a formal notice"
     if n_pages > MAX_PAGES:
         return f"{n_pages} pages: too long for a formal notice (a prospectus or a bundle of documents?)"
     summary = re.search(r"global offering|全球发售", f) and re.search(
         r"number of (?:hong kong )?offer shares|发售股份(?:数目|总数)", f)
     if not summary:
         return "not a formal notice: no Global Offering summary (number of offer shares) on the first pages"
-    if not re.search(r"offer price|发售价", f):
-        return "not a formal notice: the Global Offering summary states no offer price"
+    if not _PRICE_SUMMARY.search(f):
+        return "not a formal notice: the Global Offering summary states no maximum or fixed offer price"
+    if not re.search(r"全电子化|fully electronic|网上白表|white form|hkscc eipo|申请渠道|application channel"
+                     r"|预期时间表|expected timetable", f):
+        if re.search(r"最终发售价|final offer price|(?:配发|分配|配售)结果|allotment results", f):
+            return "this is an allotment results announcement, not a formal notice"
+        return "not a formal notice: no application channels or expected timetable on the first pages"
     return None
 
 
