@@ -62,7 +62,7 @@ def test_claims_carry_the_formal_notice_basis() -> None:
     assert {c.basis for c in claims.values()} == {BASIS}
     assert claims["offer_price_high"].value == 10.20 and claims["offer_price_high"].unit == "HKD"
     assert claims["public_offer_shares_initial"].value == 5_000_000
-    assert claims["listing_date"].value_text == "2026-03-10T09:00" and claims["listing_date"].unit == "date"
+    assert claims["listing_date"].value_text == "2026-03-10" and claims["listing_date"].unit == "date"
     assert all(c.hkex_code == "03999" and c.quote for c in claims.values())
 
 
