@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "crawl": ("hkipo.app.commands.news", "crawl", "Run a Scrapy crawl (news or hkex) into the warehouse."),
     "ingest": ("hkipo.app.commands.news", "ingest", "Run saved HTML pages through extraction and the pipeline."),
     "parse-allotment": ("hkipo.app.commands.facts", "parse_allotment", "Parse an HKEX allotment results PDF and print its figures as JSON."),
+    "parse-formal-notice": ("hkipo.app.commands.calendar", "parse_formal_notice", "Parse an HKEX formal notice PDF and print the offer's planned terms."),
     "sql": ("hkipo.app.commands.core", "sql", "Run read-only SQL against the warehouse."),
     "export": ("hkipo.app.commands.export", "export", "Write every table and v_ view as Parquet or CSV files (from the analysts' copy)."),
     "status": ("hkipo.app.commands.status", "status", "Show runs, next runs, row counts and whether a daemon is running."),

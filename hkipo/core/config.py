@@ -248,6 +248,22 @@ class LoggingConfig(_Section):
     backup_count: int = Field(default=5, ge=0)
 
 
+class CalendarConfig(_Section):
+    """The IPO calendar: application costs (v_ipo_calendar's entry fee) and what counts as "soon"."""
+
+    brokerage_rate: float = Field(default=0.01, ge=0, le=0.1)  # 1%
+    sfc_levy_rate: float = Field(default=0.000027, ge=0, le=0.01)  # 0.0027%
+    trading_fee_rate: float = Field(default=0.0000565, ge=0, le=0.01)  # 0.00565%
+    afrc_levy_rate: float = Field(default=0.0000015, ge=0, le=0.01)  # 0.00015%
+    closing_soon_hours: float = Field(default=24, gt=0)
+    listing_soon_days: int = Field(default=7, ge=0)
+    lockup_horizon_days: int = Field(default=90, ge=0)
+    index_symbol: str = "^HSI"  # the benchmark for v_sponsor_record's excess returns (in prices_daily)
+    formal_notice_keywords: tuple[str, ...] = ("Formal Notice",)
+    formal_notice_interval_minutes: float = Field(default=60, gt=0)  # while an offer is open
+    formal_notice_daily_cron: str = "0 9 * * *"  # otherwise
+
+
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
     watchlist: tuple[Security, ...] = Field(min_length=1)
@@ -258,6 +274,7 @@ class Config(_Section):
     schedule: ScheduleConfig = ScheduleConfig()
     politeness: PolitenessConfig = PolitenessConfig()
     logging: LoggingConfig = LoggingConfig()
+    calendar: CalendarConfig = CalendarConfig()
     # Where this config came from (a path, or PACKAGED_DEFAULT); not a TOML key.
     _source: str = PrivateAttr(default="")
 
