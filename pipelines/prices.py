@@ -38,6 +38,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from hkipo.core.config import PricesConfig, Security
 from hkipo.core.errors import UserError
 from hkipo.core.progress import bar
+from hkipo.core.reach import HostUnreachable
 from spiders.yahoo_http import HK_TZ, YahooTransport, forget_yfinance_answers, open_transport
 from warehouse import db
 from pipelines.runs import write
@@ -201,9 +202,20 @@ def _retryable_types() -> tuple[type[BaseException], ...]:
     )
 
 
+def unreachable(exc: BaseException | None) -> HostUnreachable | None:
+    """The HostUnreachable behind `exc`, if yfinance wrapped or chained it."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, HostUnreachable):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
 def is_retryable(exc: BaseException) -> bool:
     """Transient source trouble is retried; user errors (a cassette miss) and bugs are not."""
-    if isinstance(exc, UserError):
+    if isinstance(exc, UserError) or unreachable(exc) is not None:  # a DNS failure is the same a second later
         return False
     return isinstance(exc, _retryable_types())
 
@@ -581,6 +593,12 @@ def run_prices_job(ctx: "JobContext", run: "RunRecord") -> None:
                 try:
                     fetched = fetch_history(transport, plan, end=end, cfg=cfg, sleep=sleep)
                 except FetchFailed as e:  # this security failed: record it, go on with the others
+                    down = unreachable(e.cause)
+                    if down is not None:  # Yahoo cannot be reached: the others cannot either
+                        rest = len(plans) - plans.index(plan) - 1
+                        run.fail(f"{plan.symbol}: {down}; nothing stored"
+                                 + (f"; the other {rest} security(ies) not tried" if rest else ""))
+                        break
                     last = transport.last_status(f"/v8/finance/chart/{plan.symbol}")
                     http = (f"; last chart answer: HTTP {last.status} {last.reason}".rstrip()
                             if last and last.status else "")

@@ -146,6 +146,12 @@ class CrawlOutcome:
             run.fail(message)
         if len(self.spider_errors) > MAX_LISTED:
             run.fail(f"... and {len(self.spider_errors) - MAX_LISTED} more parse/pipeline errors")
+        from hkipo.core.reach import registry as reach
+
+        if reach.down and responses == 0 and reach.all_down():
+            run.fail(f"no source reachable: {reach.summary()}; no network, or DNS or a firewall blocks it?")
+        elif reach.down:
+            run.warn(f"{reach.summary()}; {reach.skipped} request(s) to them not made")
         if failures and responses == 0:
             run.fail(f"no page could be fetched ({len(failures)} failures); first: {failures[0]}")
         else:

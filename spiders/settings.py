@@ -28,7 +28,9 @@ NEWSPIDER_MODULE = "spiders"
 ADDONS = {"spiders.context.HkipoAddon": 0}
 # Records failed requests and HTTP errors on the run (after retries and redirects,
 # hence a low number: it sees responses last and exceptions after RetryMiddleware).
-DOWNLOADER_MIDDLEWARES = {"spiders.middlewares.FailureRecorder": 80}
+# A host whose DNS lookup failed or that refused the connection is asked once per run
+# (just above RetryMiddleware at 550, so such a failure is not retried).
+DOWNLOADER_MIDDLEWARES = {"spiders.middlewares.FailureRecorder": 80, "spiders.middlewares.UnreachableHosts": 560}
 # Turns the crawl's outcome (errors, time-out, misses) into the run record.
 EXTENSIONS = {"spiders.context.CrawlOutcome": 0}
 # None here: each spider chooses its pipelines in custom_settings.
@@ -48,6 +50,8 @@ CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # A stuck download must not hold a job (or its shutdown) for Scrapy's 180 s default.
 DOWNLOAD_TIMEOUT = 30
+# A lookup that gets no answer (no network) fails in 10 s, not Scrapy's 60.
+DNS_TIMEOUT = 10
 # Retry transient failures a bounded number of times.
 RETRY_TIMES = 3
 # 429 (rate limited) and the usual transient 5xx/gateway codes.

@@ -44,6 +44,7 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
+from hkipo.core import reach
 from hkipo.core.cassette import SCRUBBED, Recorder, Replayer
 from hkipo.core.errors import CassetteMiss, UserError
 
@@ -165,16 +166,40 @@ class LiveSession(curl_requests.Session):
         self.recorder = recorder
 
     def request(self, method: Any, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        host = urlsplit(str(url)).hostname or ""
+        reach.registry.before(host)  # a host found unreachable in this run is not asked again
         try:
             resp = super().request(method, url, *args, **kwargs)
         except Exception as e:
             self.exchanges.add(Exchange(str(method), url, None, error=f"{type(e).__name__}: {e}"))
+            reason = unreachable_reason(e)
+            if reason is not None:
+                if reach.registry.mark_down(host, reason):
+                    log.warning("%s unreachable (%s): not asked again this run", host, reason)
+                raise reach.HostUnreachable(host, reason) from e
             raise
         sent = resp.request.url if resp.request is not None else url
         self.exchanges.add(Exchange(str(method), sent, resp.status_code, resp.reason or ""))
         if self.recorder is not None:
             record_response(self.recorder, str(method), resp)
         return resp
+
+
+# libcurl's codes for "this host cannot be reached at all": proxy or host name not
+# resolved, connection refused or no route. Time-outs (28) and resets (56) stay retryable.
+_UNREACHABLE_CURL_CODES = {5: "DNS lookup failed (proxy)", 6: "DNS lookup failed", 7: "connection refused or no route"}
+
+
+def unreachable_reason(exc: BaseException) -> str | None:
+    """Why `exc` means the host is unreachable for this run (DNS failure, refused connection), or None."""
+    code = getattr(exc, "code", None)
+    try:
+        code = int(code) if code is not None else None
+    except (TypeError, ValueError):
+        code = None
+    if code in _UNREACHABLE_CURL_CODES:
+        return f"{_UNREACHABLE_CURL_CODES[code]}: {str(exc).splitlines()[0][:160]}"
+    return None
 
 
 def record_response(recorder: Recorder, method: str, resp: Any) -> None:

@@ -147,20 +147,52 @@ def refresh(app: App, only: str | None, cassette: str | None, cassette_dir: str 
     jobs = _parse_only(only)
     for c in codes:
         app.config.security(c)
+    if not (cassette or cassette_dir):
+        _fail_fast_if_offline(app, jobs)
     results = run_jobs(app, app.db_path, jobs, cassette=cassette, cassette_dir=cassette_dir,
                        since=since.date() if since else None, codes=codes)
     print_summary(results)
     failed = [r for r in results if r["status"] not in ("ok",)]
     if failed and not (cassette or cassette_dir) and all(looks_offline(r["error"]) for r in failed):
-        click.echo(
-            "\nhkipo: the live sources could not be reached from this machine (see the errors above).\n"
-            "Nothing was mixed into the warehouse. To see hkipo work offline, run the demo, which\n"
-            "replays the bundled cassettes into a separate database:\n\n"
-            "    hkipo demo        (or ./dev demo from a fresh checkout)\n",
-            err=True,
-        )
+        _offline_hint()
     if failed:
         sys.exit(1)
+
+
+def _offline_hint() -> None:
+    click.echo(
+        "\nhkipo: the live sources could not be reached from this machine (see the errors above).\n"
+        "Nothing was mixed into the warehouse. To see hkipo work offline, run the demo, which\n"
+        "replays the bundled cassettes into a separate database:\n\n"
+        "    hkipo demo        (or ./dev demo from a fresh checkout)\n",
+        err=True,
+    )
+
+
+def _fail_fast_if_offline(app: App, jobs: tuple[str, ...]) -> None:
+    """No host of any job resolves: say so now (seconds), run nothing, exit 1."""
+    import time
+
+    from hkipo.app.preflight import job_hosts, unresolvable
+
+    t0 = time.monotonic()
+    by_job = {job: job_hosts(app.config, job) for job in jobs}
+    hosts = sorted({h for hs in by_job.values() for h in hs})
+    if not hosts or any(not hs for hs in by_job.values()):  # a job that needs no network can still run
+        return
+    reasons = unresolvable(hosts)
+    if reasons is None:
+        return
+    took = time.monotonic() - t0
+    for job, hs in by_job.items():
+        first = hs[0]
+        more = f" (and {len(hs) - 1} more host(s))" if len(hs) > 1 else ""
+        click.echo(f"{job:<7} {'skipped':<8} {0:>7} rows  {took:6.1f}s  {first} unreachable: "
+                   f"{reasons.get(first, '?')[:120]}{more}")
+    click.echo(f"\nhkipo: none of the {len(hosts)} source host(s) resolves (DNS lookup failed for every one): "
+               "no network on this machine, or DNS is blocked. No job was started.", err=True)
+    _offline_hint()
+    sys.exit(1)
 
 
 @click.command()
