@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
 
     netguard.install_if_requested()
     debug = os.environ.get("HKIPO_DEBUG") == "1"
+    # Most specific first: `except BaseException` used to come before BrokenPipeError and
+    # Exception, so a bug printed a raw traceback instead of the message below.
     try:
         cli.main(args=argv, prog_name="hkipo", standalone_mode=False)
         return 0
@@ -87,22 +89,54 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("hkipo: interrupted", err=True)
         sys.exit(130)
-    except BaseException as e:
+    except BrokenPipeError:  # `hkipo sql ... | head`: the reader left; not an error
+        _silence_stdout()
+        sys.exit(0)
+    except Exception as e:  # a bug: say so plainly; the traceback goes to a file
+        if debug:
+            raise
+        where = _save_traceback(e, argv)
+        logging.getLogger("hkipo").debug("unexpected error", exc_info=True)
+        click.echo(
+            f"hkipo: unexpected error: {type(e).__name__}: {e}\n"
+            "This is a bug in hkipo, not something you did wrong. "
+            + (f"The traceback is in {where};\nplease attach that file when you report it. " if where else "")
+            + "Re-run with HKIPO_DEBUG=1 to see the traceback here.",
+            err=True,
+        )
+        sys.exit(1)
+    except BaseException as e:  # SystemExit passes through; SIGTERM in a job is already recorded
         from hkipo.app.jobs import Terminated
 
         if isinstance(e, Terminated):  # the run is already recorded as aborted
             click.echo(f"hkipo: {e}", err=True)
             sys.exit(Terminated.exit_code)
         raise
-    except BrokenPipeError:
-        sys.exit(0)
-    except Exception as e:  # a bug: say so plainly; the traceback goes to the log
-        if debug:
-            raise
-        logging.getLogger("hkipo").debug("unexpected error", exc_info=True)
-        click.echo(
-            f"hkipo: unexpected error: {type(e).__name__}: {e}\n"
-            "(this is a bug; re-run with HKIPO_DEBUG=1 for the traceback)",
-            err=True,
-        )
-        sys.exit(1)
+
+
+def _save_traceback(e: BaseException, argv: list[str] | None) -> str | None:
+    """Write the traceback, version and command line to a file; return its path (None if impossible)."""
+    import datetime as dt
+    import tempfile
+    import traceback
+
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = os.environ.get("HKIPO_ERROR_DIR") or tempfile.gettempdir()
+    path = os.path.join(folder, f"hkipo-error-{stamp}-{os.getpid()}.log")
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(f"hkipo {__version__}, Python {sys.version.split()[0]}\n")
+            f.write(f"command: hkipo {' '.join(argv if argv is not None else sys.argv[1:])}\n\n")
+            f.write("".join(traceback.format_exception(e)))
+    except OSError:
+        return None
+    return path
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so Python's exit flush does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
