@@ -32,7 +32,8 @@ ADDONS = {"spiders.context.HkipoAddon": 0}
 # (just above RetryMiddleware at 550, so such a failure is not retried).
 DOWNLOADER_MIDDLEWARES = {"spiders.middlewares.FailureRecorder": 80, "spiders.middlewares.UnreachableHosts": 560}
 # Turns the crawl's outcome (errors, time-out, misses) into the run record.
-EXTENSIONS = {"spiders.context.CrawlOutcome": 0}
+# A progress bar on a terminal (never in logs, JSON logs or the daemon).
+EXTENSIONS = {"spiders.context.CrawlOutcome": 0, "spiders.progress.CrawlProgress": 0}
 # None here: each spider chooses its pipelines in custom_settings.
 ITEM_PIPELINES: dict[str, int] = {}
 

@@ -31,7 +31,7 @@ def export(app: App, out_dir: str, fmt: str, tables: str) -> None:
       python -c "import pandas as pd; print(pd.read_parquet('exports/v_ipo_stats.parquet'))"
       python -c "import polars as pl; print(pl.read_parquet('exports/prices_daily.parquet'))"
     """
-    from hkipo.app.progress import bar
+    from hkipo.core.progress import progress_bar
     from warehouse import db, publish
     from warehouse.export import ExportError
     from warehouse.export import export as run_export
@@ -39,7 +39,7 @@ def export(app: App, out_dir: str, fmt: str, tables: str) -> None:
     source = _source(app, db, publish)
     wanted = [t.strip() for t in tables.split(",") if t.strip()] or None
     out = Path(out_dir)
-    with bar(f"export {fmt}", unit="table") as b:
+    with progress_bar(f"export {fmt}", unit="table") as b:
         def started(n: int) -> None:
             b.reset(total=n)
 
