@@ -40,6 +40,7 @@ BENCHMARKS = {
     "daemon": "benchmarks.bench_daemon",
     "analysis": "benchmarks.bench_analysis",
     "startup": "benchmarks.bench_startup",
+    "analysts": "benchmarks.bench_analysts",
 }
 HEADER = """# Benchmarks
 

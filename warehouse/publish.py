@@ -103,7 +103,11 @@ def is_current(con: duckdb.DuckDBPyConnection, live: str | os.PathLike[str]) -> 
     """True when the copy exists and holds the live file's current data generation."""
     if not analyst_path(live).exists():
         return False
-    return _meta(con, PUBLISHED_KEY) == str(generation(con))
+    rows = con.execute(  # one query: this runs at the end of every job
+        "SELECT max(value) FILTER (WHERE key = ?), max(value) FILTER (WHERE key = ?) FROM warehouse_meta "
+        "WHERE key IN (?, ?)", [GENERATION_KEY, PUBLISHED_KEY, GENERATION_KEY, PUBLISHED_KEY]).fetchall()
+    gen, published = rows[0]
+    return published is not None and published == (gen or "0")
 
 
 def publish(con: duckdb.DuckDBPyConnection, live: str | os.PathLike[str], *, force: bool = False,
