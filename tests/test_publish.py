@@ -90,3 +90,19 @@ def test_a_job_whose_publication_fails_still_succeeds(tmp_path: Path) -> None:
     r = run_hkipo("job", "stats", "--db", str(live), cwd=tmp_path)
     assert r.returncode == 0 and (tmp_path / "wh.read.duckdb").is_file()
     assert os.access(tmp_path / "wh.read.duckdb", os.R_OK)
+
+
+def test_status_names_the_copy(tmp_path: Path) -> None:
+    import json
+
+    live = tmp_path / "wh.duckdb"
+    r = run_hkipo("status", "--db", str(live), "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    st = json.loads(r.stdout)
+    assert st["analyst_db"] == str(tmp_path / "wh.read.duckdb") and st["analyst_db_info"]["exists"] is False
+    assert run_hkipo("job", "stats", "--db", str(live), cwd=tmp_path).returncode == 0
+    st = json.loads(run_hkipo("status", "--db", str(live), "--json", cwd=tmp_path).stdout)
+    info = st["analyst_db_info"]
+    assert info["exists"] and info["current"] and info["published_at"] and info["generation"] >= 1
+    text = run_hkipo("status", "--db", str(live), cwd=tmp_path).stdout
+    assert f"analysts: {tmp_path / 'wh.read.duckdb'} (read-only copy, published" in text
