@@ -309,3 +309,18 @@ def test_daemon_discovery_fetches_the_prices_of_what_it_found_in_the_same_cycle(
     assert out["returncode"] == 0 and out["then"]["job"] == "prices" and out["then"]["returncode"] == 0, out
     assert _q(db, "SELECT count(DISTINCT symbol) FROM prices_daily WHERE symbol IN "
                   "('9901.HK', '6601.HK', '8601.HK', '3601.HK', '^HSI')") == [(5,)]
+
+
+def test_the_committed_discovery_cassettes_are_their_generators_output(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(CASSETTES / "build" / "discovery.py"), str(tmp_path),
+                           str(tmp_path / "pdf")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("discovery.yaml", "prices.yaml"):
+        assert (tmp_path / name).read_bytes() == (DISCOVERY / name).read_bytes(), \
+            "run: python cassettes/build/discovery.py"
+    fixtures = Path(__file__).parent / "fixtures" / "discovery"
+    for pdf in (tmp_path / "pdf").iterdir():
+        assert pdf.read_bytes() == (fixtures / pdf.name).read_bytes()

@@ -127,3 +127,35 @@ def backfill(app: App, since: dt.datetime, until: dt.datetime | None, only: str 
         print_backfill_summary(summary(app, app.db_path, start, end))
     if any(r["status"] != "ok" for r in results):
         sys.exit(1)
+
+
+# The days the bundled discovery cassettes cover (cassettes/build/discovery.py: SINCE, UNTIL).
+DEMO_WINDOW = ("2025-03-03", "2025-03-30")
+
+
+def market_demo(app: App, db_path: Path, cassette_root: Path) -> list[dict]:
+    """`hkipo demo`'s market part: replay cassettes/discovery/ as a back-fill and print the market views."""
+    from hkipo.app.commands.core import format_table, run_readonly_query
+    from hkipo.app.commands.refresh import print_summary, run_jobs
+
+    cdir = cassette_root / "discovery"
+    if not ((cdir / "discovery.yaml").is_file() and (cdir / "prices.yaml").is_file()):
+        return []
+    since, until = DEMO_WINDOW
+    results = run_jobs(app, db_path, ("discovery", "prices"), cassette_dir=str(cdir),
+                       extra_args={"discovery": ("--since", since, "--until", until)})
+    print_summary(results)
+    print_backfill_summary(summary(app, db_path, dt.date.fromisoformat(since), dt.date.fromisoformat(until)))
+    for title, query in (
+        ("Every IPO (v_ipo_cohort)", "SELECT hkex_code, name_en, market, listing_date, offer_price, "
+         "round(proceeds / 1e6, 1) AS proceeds_m, public_multiple, round(first_day_close_return, 4) AS day1, "
+         "round(return_d20, 4) AS d20, round(excess_return_d20, 4) AS xs_d20, broke_issue_day1, tracked "
+         "FROM v_ipo_cohort ORDER BY listing_date"),
+        ("By month and market (v_ipo_summary)", "SELECT period, market, ipos, round(proceeds / 1e6, 1) AS proceeds_m, "
+         "round(median_first_day_return, 4) AS median_day1, round(share_broke_issue, 3) AS broke, "
+         "median_public_multiple FROM v_ipo_summary WHERE period_kind = 'month' ORDER BY period, market"),
+    ):
+        cols, rows = run_readonly_query(app, query)
+        click.echo(f"\n{title} ({db_path}):")
+        click.echo(format_table(cols, rows))
+    return results
