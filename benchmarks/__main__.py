@@ -40,6 +40,7 @@ BENCHMARKS = {
     "daemon": "benchmarks.bench_daemon",
     "analysis": "benchmarks.bench_analysis",
     "startup": "benchmarks.bench_startup",
+    "backfill": "benchmarks.bench_backfill",
 }
 HEADER = """# Benchmarks
 
