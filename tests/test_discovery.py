@@ -324,3 +324,20 @@ def test_the_committed_discovery_cassettes_are_their_generators_output(tmp_path)
     fixtures = Path(__file__).parent / "fixtures" / "discovery"
     for pdf in (tmp_path / "pdf").iterdir():
         assert pdf.read_bytes() == (fixtures / pdf.name).read_bytes()
+
+
+def test_report_has_the_market_section_and_keeps_per_ipo_sections_for_the_watchlist(backfilled, tmp_path):
+    import re
+
+    db, _, _ = backfilled
+    res = run_hkipo("report", "--db", str(db), "--out", str(tmp_path / "r"), cwd=tmp_path, timeout=300)
+    assert res.returncode == 0, res.stderr
+    html = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    charts = re.findall(r'data-chart="([^"]+)"', html)
+    assert "First-day return against the public book" in charts and "IPOs per month" in charts
+    assert sum("price since listing" in c for c in charts) == 2  # the two tracked IPOs only
+    market = html[html.index('id="market"'):html.index('id="coverage"')]
+    assert "6 IPOs in the warehouse" in market and "2025-03" in market and "HK$1.55bn" in market
+    assert "09901: 1,500×, +50.00%" in market  # the scatter's alt text names every IPO drawn
+    # 03601 (PDF refused), and the watchlist's two (no hkex job ran here: no multiples)
+    assert "3 IPO(s) without a known multiple or first-day close are not drawn" in market
