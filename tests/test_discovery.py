@@ -247,6 +247,8 @@ def test_cohort_has_the_announced_and_priced_figures(backfilled):
         SELECT (SELECT h.c FROM h JOIN b USING (trade_date) WHERE b.n = 5)
              / (SELECT c FROM h WHERE trade_date = DATE '2025-03-04') - 1""")
     (hsi5, excess5), = _q(db, "SELECT hsi_return_d5, excess_return_d5 FROM v_ipo_cohort WHERE hkex_code = '09901'")
+    assert _q(db, "SELECT board_lot, board_lot_source, benchmark_source FROM v_ipo_cohort WHERE hkex_code = '09901'") \
+        == [(500, "ipo_stats", "prices_daily:^HSI")]
     assert hsi5 == pytest.approx(x[0]) and excess5 == pytest.approx(0.2 - x[0])
 
 
@@ -341,3 +343,17 @@ def test_report_has_the_market_section_and_keeps_per_ipo_sections_for_the_watchl
     assert "09901: 1,500×, +50.00%" in market  # the scatter's alt text names every IPO drawn
     # 03601 (PDF refused), and the watchlist's two (no hkex job ran here: no multiples)
     assert "3 IPO(s) without a known multiple or first-day close are not drawn" in market
+
+
+def test_progress_bar_only_on_a_terminal_when_asked(monkeypatch):
+    from hkipo.core import progress
+
+    monkeypatch.delenv(progress.ENV, raising=False)
+    assert isinstance(progress.bar(10, "x"), progress._Quiet)
+    monkeypatch.setenv(progress.ENV, "1")
+    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: False)
+    assert isinstance(progress.bar(10, "x"), progress._Quiet)  # a log file or a pipe: nothing drawn
+    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: True)
+    real = progress.bar(10, "x")
+    assert type(real).__name__ == "tqdm"
+    real.close()

@@ -26,6 +26,15 @@ def _only(only: str | None) -> tuple[str, ...]:
     return wanted
 
 
+def logs_json() -> bool:
+    """Does this process log JSON lines (--log-format json or [logging] format)? Then no bar is drawn."""
+    import logging
+
+    from hkipo.core.logs import JsonFormatter
+
+    return any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers)
+
+
 def summary(app: App, db_path: Path, since: dt.date, until: dt.date) -> dict:
     """What the warehouse holds for listings in the window: found, parsed, refused and failed (with reasons)."""
     from warehouse import db
@@ -114,9 +123,7 @@ def backfill(app: App, since: dt.datetime, until: dt.datetime | None, only: str 
         missing = [f"{j}.yaml" for j in jobs if not (Path(cassette_dir) / f"{j}.yaml").is_file()]
         if missing:
             raise UserError(f"cassette(s) not found in {cassette_dir}: {', '.join(missing)}")
-    log_text = (app.config.logging.format == "text" and "--log-format" not in " ".join(sys.argv)
-                or "--log-format=text" in sys.argv or ("--log-format", "text") in zip(sys.argv, sys.argv[1:]))
-    if sys.stderr.isatty() and log_text:
+    if sys.stderr.isatty() and not logs_json():  # a bar on a terminal; never in JSON logs or files
         os.environ[ENV] = "1"
     timeout = app.config.discovery.backfill_timeout_seconds
     results = run_jobs(app, app.db_path, jobs, cassette_dir=cassette_dir,
