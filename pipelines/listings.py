@@ -55,7 +55,10 @@ def _combine(listings: Sequence[DiscoveredListing]) -> dict[str, DiscoveredListi
         if old is None:
             out[item.hkex_code] = item
             continue
-        docs = {d.news_id: d for d in (*old.documents, *item.documents)}
+        docs: dict[str, ListingDocument] = {}
+        for d in (*old.documents, *item.documents):  # a document's English row (its English file) wins
+            if d.news_id not in docs or (d.language == "en" and docs[d.news_id].language != "en"):
+                docs[d.news_id] = d
         pub = min((d for d in (old.allotment_published, item.allotment_published) if d), default=None)
         out[item.hkex_code] = replace(
             old, name_en=old.name_en or item.name_en, name_zh=old.name_zh or item.name_zh,
@@ -140,10 +143,27 @@ def store_listings(con: duckdb.DuckDBPyConnection, listings: Sequence[Discovered
 
 
 def store_documents(con: duckdb.DuckDBPyConnection, docs: Sequence[ListingDocument]) -> int:
-    """New documents only (first write wins): a document read before keeps its status."""
+    """New documents (first write wins: a document read before keeps its status), except that a
+    document first seen in a Chinese answer takes its English file once an English answer names it
+    (the spider reads the English file of a document whenever one exists)."""
     if not docs:
         return 0
     now = _now()
+    chinese = {r[0] for r in con.execute(
+        "SELECT news_id FROM listing_documents WHERE language = 'zh' AND list_contains(?::VARCHAR[], news_id)",
+        [[d.news_id for d in docs if d.language == "en"]]).fetchall()}
+    english = {d.news_id: d for d in docs if d.language == "en" and d.news_id in chinese}
+    n = 0
+    if english:
+        n = merge(con, "listing_documents", pa.table({
+            "news_id": list(english), "language": ["en"] * len(english),
+            "title": [d.title for d in english.values()], "url": [d.url for d in english.values()],
+            "updated_at": pa.array([now] * len(english), type=TS)}), ["news_id"])
+    by_id: dict[str, ListingDocument] = {}
+    for d in docs:  # within a batch too, the English row of a document wins
+        if d.news_id not in by_id or (d.language == "en" and by_id[d.news_id].language != "en"):
+            by_id[d.news_id] = d
+    docs = list(by_id.values())
     table = pa.table({
         "news_id": [d.news_id for d in docs], "hkex_code": [d.hkex_code for d in docs],
         "kind": [d.kind for d in docs], "language": [d.language for d in docs], "title": [d.title for d in docs],
@@ -152,7 +172,7 @@ def store_documents(con: duckdb.DuckDBPyConnection, docs: Sequence[ListingDocume
         "reason": pa.array([None] * len(docs), type=pa.string()),
         "updated_at": pa.array([now] * len(docs), type=TS),
     })
-    return merge(con, "listing_documents", table, ["news_id"], update=False)
+    return n + merge(con, "listing_documents", table, ["news_id"], update=False)
 
 
 def store_outcomes(con: duckdb.DuckDBPyConnection, outcomes: Sequence[DocumentOutcome]) -> int:

@@ -220,6 +220,10 @@ def test_backfill_summary_is_honest(backfilled):
     docs = _q(backfilled[0], "SELECT hkex_code, status FROM listing_documents "
               "WHERE kind = 'allotment_results' ORDER BY 1")
     assert docs == [("03601", "refused"), ("06601", "parsed"), ("08601", "parsed"), ("09901", "parsed")]
+    # the English file of each document, though 06601's Chinese row was read before its English one
+    # (its English answer was cut short and asked again in halves)
+    assert _q(backfilled[0], "SELECT DISTINCT language FROM listing_documents WHERE kind = 'allotment_results'") \
+        == [("en",)]
     assert _q(backfilled[0], "SELECT hkex_code, kind, status FROM listing_documents WHERE kind = 'formal_notice'") == [
         ("06601", "formal_notice", "listed")]
 
@@ -357,3 +361,34 @@ def test_progress_bar_only_on_a_terminal_when_asked(monkeypatch):
     real = progress.bar(10, "x")
     assert type(real).__name__ == "tqdm"
     real.close()
+
+
+def test_a_document_found_but_not_read_is_read_by_the_next_run_and_nothing_else(tmp_path):
+    """What a kill between a batch of listings and the batch with their PDFs leaves behind."""
+    import shutil
+
+    db = tmp_path / "r.duckdb"
+    first = run_hkipo(*ARGS, str(DISCOVERY), "--only", "hkex", "--db", str(db), cwd=tmp_path, timeout=300)
+    assert first.returncode == 0, first.stdout + first.stderr
+    con = duckdb.connect(str(db))
+    ann = con.execute("SELECT announcement_id, url FROM announcements WHERE hkex_code = '06601'").fetchall()
+    assert len(ann) == 1
+    con.execute("DELETE FROM claims WHERE source_id = ?", [ann[0][0]])
+    con.execute("DELETE FROM announcements WHERE announcement_id = ?", [ann[0][0]])
+    con.execute("UPDATE listing_documents SET status = 'pending' WHERE hkex_code = '06601' "
+                "AND kind = 'allotment_results'")
+    con.close()
+    data = yaml.safe_load((DISCOVERY / "discovery.yaml").read_text(encoding="utf-8"))
+    failed = "fromDate=20250303&toDate=20250309&title=%E6%AD%A3%E5%BC%8F%E9%80%9A%E5%91%8A"
+    data["interactions"] = [i for i in data["interactions"] if i["request"]["uri"].endswith("/robots.txt")
+                            or failed in i["request"]["uri"] or i["request"]["uri"] == ann[0][1]]
+    assert len(data["interactions"]) == 3
+    cdir = tmp_path / "c"
+    cdir.mkdir()
+    (cdir / "discovery.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    shutil.copy(DISCOVERY / "prices.yaml", cdir / "prices.yaml")
+    again = run_hkipo(*ARGS, str(cdir), "--only", "hkex", "--db", str(db), cwd=tmp_path, timeout=300)
+    assert again.returncode == 0, again.stdout + again.stderr  # a request for anything else would miss (exit 3)
+    assert _q(db, "SELECT status FROM listing_documents WHERE hkex_code = '06601' AND kind = 'allotment_results'") \
+        == [("parsed",)]
+    assert _q(db, "SELECT count(*) FROM claims WHERE source_id = ?".replace("?", f"'{ann[0][0]}'"))[0][0] == 19
