@@ -392,3 +392,33 @@ def test_a_document_found_but_not_read_is_read_by_the_next_run_and_nothing_else(
     assert _q(db, "SELECT status FROM listing_documents WHERE hkex_code = '06601' AND kind = 'allotment_results'") \
         == [("parsed",)]
     assert _q(db, "SELECT count(*) FROM claims WHERE source_id = ?".replace("?", f"'{ann[0][0]}'"))[0][0] == 19
+
+
+def test_chinese_only_documents_are_read_from_their_chinese_file(tmp_path):
+    """With only Chinese searches, every document is known by its Chinese row: its _c.pdf is read."""
+    import copy
+
+    from hkipo.core.config import default_config_text
+
+    config = tmp_path / "hkipo.toml"
+    config.write_text(default_config_text().replace('languages = ["en", "zh"]', 'languages = ["zh"]'),
+                      encoding="utf-8")
+    data = yaml.safe_load((DISCOVERY / "discovery.yaml").read_text(encoding="utf-8"))
+    for i in list(data["interactions"]):
+        if i["request"]["uri"].endswith(".pdf"):
+            c = copy.deepcopy(i)
+            c["request"]["uri"] = c["request"]["uri"][:-4] + "_c.pdf"
+            data["interactions"].append(c)
+    cdir = tmp_path / "c"
+    cdir.mkdir()
+    (cdir / "discovery.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    db = tmp_path / "zh.duckdb"
+    res = run_hkipo(*ARGS, str(cdir), "--only", "hkex", "--config", str(config), "--db", str(db), cwd=tmp_path,
+                    timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "listings found: 4   announcements parsed: 3   refused: 1" in res.stdout
+    rows = _q(db, "SELECT hkex_code, language, url LIKE '%\\_c.pdf' ESCAPE '\\', status FROM listing_documents "
+                  "WHERE kind = 'allotment_results' ORDER BY 1")
+    assert [(r[0], r[1], r[2]) for r in rows] == [(c, "zh", True) for c in ("03601", "06601", "08601", "09901")]
+    # no English row: the Chinese short name is the security's name
+    assert _q(db, "SELECT name_en, name_zh_hant FROM securities WHERE hkex_code = '08601'") == [("伽瑪科技", "伽瑪科技")]
