@@ -41,6 +41,7 @@ BENCHMARKS = {
     "analysis": "benchmarks.bench_analysis",
     "startup": "benchmarks.bench_startup",
     "analysts": "benchmarks.bench_analysts",
+    "backfill": "benchmarks.bench_backfill",
 }
 HEADER = """# Benchmarks
 

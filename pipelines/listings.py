@@ -22,7 +22,15 @@ import pyarrow as pa
 from hkipo.core.codes import code_to_yahoo
 from hkipo.core.config import Security
 from hkipo.core.context import JobContext
-from hkipo.core.listing import DiscoveredListing, DocumentOutcome, ListingDocument, SearchedWindow, SkippedRow
+from hkipo.core.items import ParsedAnnouncement
+from hkipo.core.listing import (
+    DiscoveredListing,
+    DocumentOutcome,
+    ListingAnnouncement,
+    ListingDocument,
+    SearchedWindow,
+    SkippedRow,
+)
 from hkipo.core.runs import RunRecord
 from pipelines.runs import write
 from warehouse import db
@@ -32,6 +40,7 @@ log = logging.getLogger(__name__)
 
 TS = pa.timestamp("us", tz="UTC")
 FLUSH_ITEMS = 200  # discovery items per warehouse transaction
+FLUSH_ANNOUNCEMENTS = 25  # parsed announcements per transaction (each is a few dozen claims)
 
 
 def _now() -> dt.datetime:
@@ -46,7 +55,10 @@ def _combine(listings: Sequence[DiscoveredListing]) -> dict[str, DiscoveredListi
         if old is None:
             out[item.hkex_code] = item
             continue
-        docs = {d.news_id: d for d in (*old.documents, *item.documents)}
+        docs: dict[str, ListingDocument] = {}
+        for d in (*old.documents, *item.documents):  # a document's English row (its English file) wins
+            if d.news_id not in docs or (d.language == "en" and docs[d.news_id].language != "en"):
+                docs[d.news_id] = d
         pub = min((d for d in (old.allotment_published, item.allotment_published) if d), default=None)
         out[item.hkex_code] = replace(
             old, name_en=old.name_en or item.name_en, name_zh=old.name_zh or item.name_zh,
@@ -131,10 +143,27 @@ def store_listings(con: duckdb.DuckDBPyConnection, listings: Sequence[Discovered
 
 
 def store_documents(con: duckdb.DuckDBPyConnection, docs: Sequence[ListingDocument]) -> int:
-    """New documents only (first write wins): a document read before keeps its status."""
+    """New documents (first write wins: a document read before keeps its status), except that a
+    document first seen in a Chinese answer takes its English file once an English answer names it
+    (the spider reads the English file of a document whenever one exists)."""
     if not docs:
         return 0
     now = _now()
+    chinese = {r[0] for r in con.execute(
+        "SELECT news_id FROM listing_documents WHERE language = 'zh' AND list_contains(?::VARCHAR[], news_id)",
+        [[d.news_id for d in docs if d.language == "en"]]).fetchall()}
+    english = {d.news_id: d for d in docs if d.language == "en" and d.news_id in chinese}
+    n = 0
+    if english:
+        n = merge(con, "listing_documents", pa.table({
+            "news_id": list(english), "language": ["en"] * len(english),
+            "title": [d.title for d in english.values()], "url": [d.url for d in english.values()],
+            "updated_at": pa.array([now] * len(english), type=TS)}), ["news_id"])
+    by_id: dict[str, ListingDocument] = {}
+    for d in docs:  # within a batch too, the English row of a document wins
+        if d.news_id not in by_id or (d.language == "en" and by_id[d.news_id].language != "en"):
+            by_id[d.news_id] = d
+    docs = list(by_id.values())
     table = pa.table({
         "news_id": [d.news_id for d in docs], "hkex_code": [d.hkex_code for d in docs],
         "kind": [d.kind for d in docs], "language": [d.language for d in docs], "title": [d.title for d in docs],
@@ -143,7 +172,7 @@ def store_documents(con: duckdb.DuckDBPyConnection, docs: Sequence[ListingDocume
         "reason": pa.array([None] * len(docs), type=pa.string()),
         "updated_at": pa.array([now] * len(docs), type=TS),
     })
-    return merge(con, "listing_documents", table, ["news_id"], update=False)
+    return n + merge(con, "listing_documents", table, ["news_id"], update=False)
 
 
 def store_outcomes(con: duckdb.DuckDBPyConnection, outcomes: Sequence[DocumentOutcome]) -> int:
@@ -224,14 +253,16 @@ def discovered_securities(ctx: JobContext) -> tuple[Security, ...]:
 class ListingPipeline:
     """Scrapy item pipeline: discovery items in batches of FLUSH_ITEMS, the rest when the spider closes.
 
-    Order within a batch is kept (listings before the windows that found them), so a
-    kill between batches loses at most the answers of the batch in flight, which the
-    next run asks again (their windows were not recorded as searched).
+    Parsed announcements go into the same batches (FLUSH_ANNOUNCEMENTS at most): one
+    writer session per batch instead of two per listing keeps a back-fill's cost per
+    listing flat. A kill between batches loses at most the batch in flight: its windows
+    were not recorded as searched and its PDFs not stored, so the next run asks again.
     """
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.pending: list[Any] = []
+        self.announcements = 0
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ListingPipeline:
@@ -244,13 +275,20 @@ class ListingPipeline:
         self.config_codes = frozenset(s.code for s in self.ctx.config.watchlist)
 
     def process_item(self, item: object) -> object:
-        if isinstance(item, (DiscoveredListing, ListingDocument, SkippedRow, SearchedWindow, DocumentOutcome)):
+        if isinstance(item, (DiscoveredListing, ListingDocument, SkippedRow, SearchedWindow, DocumentOutcome,
+                             ListingAnnouncement)):
             self.pending.append(item)
             if isinstance(item, SkippedRow):
                 self.crawler.stats.inc_value("listings/skipped")
             if isinstance(item, DiscoveredListing):
                 self.crawler.stats.inc_value("listings/found")
-            if len(self.pending) >= FLUSH_ITEMS or isinstance(item, DocumentOutcome):
+            if isinstance(item, ListingAnnouncement):
+                self.announcements += 1
+                parsed = item.parsed
+                assert isinstance(parsed, ParsedAnnouncement)
+                for w in parsed.warnings:
+                    self.run.warn(f"{parsed.announcement.url}: {w}")
+            if len(self.pending) >= FLUSH_ITEMS or self.announcements >= FLUSH_ANNOUNCEMENTS:
                 self.flush()
         return item
 
@@ -262,19 +300,25 @@ class ListingPipeline:
             self.run.fail(f"storing discovery results failed (rolled back): {type(e).__name__}: {e}")
 
     def flush(self) -> None:
-        items, self.pending = self.pending, []
+        items, self.pending, self.announcements = self.pending, [], 0
         if not items:
             return
+        parsed = [i.parsed for i in items if isinstance(i, ListingAnnouncement)]
 
         def load(con: duckdb.DuckDBPyConnection) -> int:
-            return (store_listings(con, [i for i in items if isinstance(i, DiscoveredListing)],
+            from pipelines.announcements import write_announcement
+
+            return (sum(write_announcement(con, p) for p in parsed)  # type: ignore[arg-type]
+                    + store_listings(con, [i for i in items if isinstance(i, DiscoveredListing)],
                                    config_codes=self.config_codes)
                     + store_documents(con, [i for i in items if isinstance(i, ListingDocument)])
                     + store_skipped(con, [i for i in items if isinstance(i, SkippedRow)])
                     + store_outcomes(con, [i for i in items if isinstance(i, DocumentOutcome)])
                     + store_windows(con, [i for i in items if isinstance(i, SearchedWindow)]))
 
-        write(self.ctx, self.run, load)
+        n = write(self.ctx, self.run, load)
+        self.crawler.stats.inc_value("hkex/announcements", len(parsed))
+        log.info("stored %d discovery item(s), %d announcement(s): %d rows changed", len(items), len(parsed), n)
 
 
 def run_discovery_job(ctx: JobContext, run: RunRecord) -> None:

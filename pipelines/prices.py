@@ -61,6 +61,7 @@ PRICE_DECIMALS = 3
 ADJ_SIGNIFICANT = 7
 LONG_GAP_TRADING_DAYS = 3  # a run of missing trading days this long is called out on its own
 TOLERANCE_META_KEY = "prices.first_day_tolerance"
+BENCHMARK_META_KEY = "discovery.benchmark_symbol"
 # Bars per write (one writer session, one transaction): a 10-year back-fill of 500 securities is
 # ~5 writes, an incremental day one. Bounds what a batch holds in memory (~30 MB of Arrow).
 BATCH_ROWS = 250_000
@@ -713,9 +714,12 @@ def write_batch(ctx: "JobContext", run: "RunRecord", items: list[tuple[FetchPlan
     def load(con: Any) -> int:
         written = merge(con, "prices_daily", pa.concat_tables([table for _, table in items]),
                         ["symbol", "trade_date"])
+        meta = {TOLERANCE_META_KEY: repr(float(tolerance))}
+        if ctx.benchmark:  # which symbol v_ipo_cohort compares returns with
+            meta[BENCHMARK_META_KEY] = ctx.benchmark
         merge(con, "warehouse_meta", pa.table({
-            "key": [TOLERANCE_META_KEY], "value": [repr(float(tolerance))],
-            "updated_at": pa.array([now], type=pa.timestamp("us", tz="UTC")),
+            "key": list(meta), "value": list(meta.values()),
+            "updated_at": pa.array([now] * len(meta), type=pa.timestamp("us", tz="UTC")),
         }), ["key"])
         firsts.update(con.execute(
             "SELECT symbol, min(trade_date) FROM prices_daily WHERE symbol IN (SELECT unnest(?::VARCHAR[])) "

@@ -29,7 +29,7 @@ from twisted.python.failure import Failure
 
 from hkipo.core.errors import UserError
 from hkipo.core.progress import bar
-from hkipo.core.listing import DocumentOutcome, ListingDocument, SearchedWindow, SkippedRow
+from hkipo.core.listing import DocumentOutcome, ListingAnnouncement, ListingDocument, SearchedWindow, SkippedRow
 from hkipo.extract.hkex_listings import (
     HK,
     ListingSearchError,
@@ -236,7 +236,7 @@ class ListingsSpider(scrapy.Spider):
             run.warn(f"{doc.hkex_code}: {doc.url}: refused: {e}")
             yield DocumentOutcome(doc.news_id, doc.url, "refused", str(e))
             return
-        yield parsed
+        yield ListingAnnouncement(parsed)
         yield DocumentOutcome(doc.news_id, doc.url, "parsed", None)
 
 

@@ -220,6 +220,10 @@ def test_backfill_summary_is_honest(backfilled):
     docs = _q(backfilled[0], "SELECT hkex_code, status FROM listing_documents "
               "WHERE kind = 'allotment_results' ORDER BY 1")
     assert docs == [("03601", "refused"), ("06601", "parsed"), ("08601", "parsed"), ("09901", "parsed")]
+    # the English file of each document, though 06601's Chinese row was read before its English one
+    # (its English answer was cut short and asked again in halves)
+    assert _q(backfilled[0], "SELECT DISTINCT language FROM listing_documents WHERE kind = 'allotment_results'") \
+        == [("en",)]
     assert _q(backfilled[0], "SELECT hkex_code, kind, status FROM listing_documents WHERE kind = 'formal_notice'") == [
         ("06601", "formal_notice", "listed")]
 
@@ -247,6 +251,8 @@ def test_cohort_has_the_announced_and_priced_figures(backfilled):
         SELECT (SELECT h.c FROM h JOIN b USING (trade_date) WHERE b.n = 5)
              / (SELECT c FROM h WHERE trade_date = DATE '2025-03-04') - 1""")
     (hsi5, excess5), = _q(db, "SELECT hsi_return_d5, excess_return_d5 FROM v_ipo_cohort WHERE hkex_code = '09901'")
+    assert _q(db, "SELECT board_lot, board_lot_source, benchmark_source FROM v_ipo_cohort WHERE hkex_code = '09901'") \
+        == [(500, "ipo_stats", "prices_daily:^HSI")]
     assert hsi5 == pytest.approx(x[0]) and excess5 == pytest.approx(0.2 - x[0])
 
 
@@ -309,3 +315,110 @@ def test_daemon_discovery_fetches_the_prices_of_what_it_found_in_the_same_cycle(
     assert out["returncode"] == 0 and out["then"]["job"] == "prices" and out["then"]["returncode"] == 0, out
     assert _q(db, "SELECT count(DISTINCT symbol) FROM prices_daily WHERE symbol IN "
                   "('9901.HK', '6601.HK', '8601.HK', '3601.HK', '^HSI')") == [(5,)]
+
+
+def test_the_committed_discovery_cassettes_are_their_generators_output(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(CASSETTES / "build" / "discovery.py"), str(tmp_path),
+                           str(tmp_path / "pdf")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("discovery.yaml", "prices.yaml"):
+        assert (tmp_path / name).read_bytes() == (DISCOVERY / name).read_bytes(), \
+            "run: python cassettes/build/discovery.py"
+    fixtures = Path(__file__).parent / "fixtures" / "discovery"
+    for pdf in (tmp_path / "pdf").iterdir():
+        assert pdf.read_bytes() == (fixtures / pdf.name).read_bytes()
+
+
+def test_report_has_the_market_section_and_keeps_per_ipo_sections_for_the_watchlist(backfilled, tmp_path):
+    import re
+
+    db, _, _ = backfilled
+    res = run_hkipo("report", "--db", str(db), "--out", str(tmp_path / "r"), cwd=tmp_path, timeout=300)
+    assert res.returncode == 0, res.stderr
+    html = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    charts = re.findall(r'data-chart="([^"]+)"', html)
+    assert "First-day return against the public book" in charts and "IPOs per month" in charts
+    assert sum("price since listing" in c for c in charts) == 2  # the two tracked IPOs only
+    market = html[html.index('id="market"'):html.index('id="coverage"')]
+    assert "6 IPOs in the warehouse" in market and "2025-03" in market and "HK$1.55bn" in market
+    assert "09901: 1,500×, +50.00%" in market  # the scatter's alt text names every IPO drawn
+    # 03601 (PDF refused), and the watchlist's two (no hkex job ran here: no multiples)
+    assert "3 IPO(s) without a known multiple or first-day close are not drawn" in market
+
+
+def test_progress_bar_only_on_a_terminal_when_asked(monkeypatch):
+    from hkipo.core import progress
+
+    monkeypatch.delenv(progress.ENV, raising=False)
+    assert isinstance(progress.bar(10, "x"), progress._Quiet)
+    monkeypatch.setenv(progress.ENV, "1")
+    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: False)
+    assert isinstance(progress.bar(10, "x"), progress._Quiet)  # a log file or a pipe: nothing drawn
+    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: True)
+    real = progress.bar(10, "x")
+    assert type(real).__name__ == "tqdm"
+    real.close()
+
+
+def test_a_document_found_but_not_read_is_read_by_the_next_run_and_nothing_else(tmp_path):
+    """What a kill between a batch of listings and the batch with their PDFs leaves behind."""
+    import shutil
+
+    db = tmp_path / "r.duckdb"
+    first = run_hkipo(*ARGS, str(DISCOVERY), "--only", "hkex", "--db", str(db), cwd=tmp_path, timeout=300)
+    assert first.returncode == 0, first.stdout + first.stderr
+    con = duckdb.connect(str(db))
+    ann = con.execute("SELECT announcement_id, url FROM announcements WHERE hkex_code = '06601'").fetchall()
+    assert len(ann) == 1
+    con.execute("DELETE FROM claims WHERE source_id = ?", [ann[0][0]])
+    con.execute("DELETE FROM announcements WHERE announcement_id = ?", [ann[0][0]])
+    con.execute("UPDATE listing_documents SET status = 'pending' WHERE hkex_code = '06601' "
+                "AND kind = 'allotment_results'")
+    con.close()
+    data = yaml.safe_load((DISCOVERY / "discovery.yaml").read_text(encoding="utf-8"))
+    failed = "fromDate=20250303&toDate=20250309&title=%E6%AD%A3%E5%BC%8F%E9%80%9A%E5%91%8A"
+    data["interactions"] = [i for i in data["interactions"] if i["request"]["uri"].endswith("/robots.txt")
+                            or failed in i["request"]["uri"] or i["request"]["uri"] == ann[0][1]]
+    assert len(data["interactions"]) == 3
+    cdir = tmp_path / "c"
+    cdir.mkdir()
+    (cdir / "discovery.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    shutil.copy(DISCOVERY / "prices.yaml", cdir / "prices.yaml")
+    again = run_hkipo(*ARGS, str(cdir), "--only", "hkex", "--db", str(db), cwd=tmp_path, timeout=300)
+    assert again.returncode == 0, again.stdout + again.stderr  # a request for anything else would miss (exit 3)
+    assert _q(db, "SELECT status FROM listing_documents WHERE hkex_code = '06601' AND kind = 'allotment_results'") \
+        == [("parsed",)]
+    assert _q(db, "SELECT count(*) FROM claims WHERE source_id = ?".replace("?", f"'{ann[0][0]}'"))[0][0] == 19
+
+
+def test_chinese_only_documents_are_read_from_their_chinese_file(tmp_path):
+    """With only Chinese searches, every document is known by its Chinese row: its _c.pdf is read."""
+    import copy
+
+    from hkipo.core.config import default_config_text
+
+    config = tmp_path / "hkipo.toml"
+    config.write_text(default_config_text().replace('languages = ["en", "zh"]', 'languages = ["zh"]'),
+                      encoding="utf-8")
+    data = yaml.safe_load((DISCOVERY / "discovery.yaml").read_text(encoding="utf-8"))
+    for i in list(data["interactions"]):
+        if i["request"]["uri"].endswith(".pdf"):
+            c = copy.deepcopy(i)
+            c["request"]["uri"] = c["request"]["uri"][:-4] + "_c.pdf"
+            data["interactions"].append(c)
+    cdir = tmp_path / "c"
+    cdir.mkdir()
+    (cdir / "discovery.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    db = tmp_path / "zh.duckdb"
+    res = run_hkipo(*ARGS, str(cdir), "--only", "hkex", "--config", str(config), "--db", str(db), cwd=tmp_path,
+                    timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "listings found: 4   announcements parsed: 3   refused: 1" in res.stdout
+    rows = _q(db, "SELECT hkex_code, language, url LIKE '%\\_c.pdf' ESCAPE '\\', status FROM listing_documents "
+                  "WHERE kind = 'allotment_results' ORDER BY 1")
+    assert [(r[0], r[1], r[2]) for r in rows] == [(c, "zh", True) for c in ("03601", "06601", "08601", "09901")]
+    # no English row: the Chinese short name is the security's name
+    assert _q(db, "SELECT name_en, name_zh_hant FROM securities WHERE hkex_code = '08601'") == [("伽瑪科技", "伽瑪科技")]

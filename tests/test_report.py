@@ -241,9 +241,10 @@ def _write(db_path: Path, out: Path) -> str:
 def test_full_report_shows_every_section_with_its_figures(full_report: tuple[Path, str]) -> None:
     db_path, html = full_report
 
-    # per IPO (2 × price since listing + first day), subscription, coverage
+    # per IPO (2 × price since listing + first day), subscription, market (every IPO: 2), coverage
     charts = re.findall(r'data-chart="([^"]+)"', html)
-    assert len(charts) == 6, charts
+    assert len(charts) == 8, charts
+    assert "First-day return against the public book" in charts and "IPOs per month" in charts
     assert sum("price since listing" in c for c in charts) == 2
     assert sum("first day vs offer" in c for c in charts) == 2
     for png in _images(html):
@@ -310,7 +311,9 @@ def test_partial_warehouse_draws_what_it_has(tmp_path: Path) -> None:
     db_path = build_warehouse(tmp_path / "prices.duckdb", hkex=False, news=False, record_runs=False)
     html = _write(db_path, tmp_path / "out")
     charts = re.findall(r'data-chart="([^"]+)"', html)
-    assert len(charts) == 4, charts  # price and first day per IPO (offer price from the watchlist config)
+    # price and first day per IPO (offer price from the watchlist config), and the market's IPOs per month
+    # (no public multiple without announcements: no market scatter)
+    assert len(charts) == 5 and "IPOs per month" in charts, charts
     assert "No subscription figures" in html and "No news articles yet" in html and "No job runs yet" in html
     assert "HK$345.00" in html and '<span class="tag">config</span>' in html
 

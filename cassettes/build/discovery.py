@@ -10,7 +10,8 @@ and for ^HSI. EVERY listing, name, figure, NEWS_ID and price here is
 synthetic (see cassettes/README.md, "Discovery"); the answers' shape and
 quirks follow ../shared/reference/facts.md ("HKEXnews title search").
 
-    python cassettes/build/discovery.py [OUTDIR]    # default: cassettes/discovery/; deterministic
+    python cassettes/build/discovery.py [OUTDIR [PDFDIR]]   # default: cassettes/discovery/,
+                                                            # tests/fixtures/discovery/; deterministic
 """
 
 from __future__ import annotations
@@ -287,9 +288,9 @@ def hsi_listing() -> yahoo.Listing:
                          board_lot=1, seed=3, day1_volume=0)
 
 
-def build(out: Path) -> None:
+def build(out: Path, fixtures: Path = FIXTURES) -> None:
     config = parse_config(default_config_text(), "<default>")
-    FIXTURES.mkdir(parents=True, exist_ok=True)
+    fixtures.mkdir(parents=True, exist_ok=True)
     rec = Recorder(out / "discovery.yaml")
     headers = request_headers(config)
     rec.add("GET", f"{BASE}/robots.txt", headers, None, 200, "OK", response_headers("text/plain"), ROBOTS)
@@ -299,7 +300,7 @@ def build(out: Path) -> None:
         rec.add("GET", url, headers, None, status, "OK", response_headers(ctype), body)
     for ipo in IPOS:
         body = pdf_bytes(ipo)
-        (FIXTURES / f"{ipo.code}_allotment_results{'' if ipo.pdf_ok else '_error_page'}.pdf").write_bytes(body)
+        (fixtures / f"{ipo.code}_allotment_results{'' if ipo.pdf_ok else '_error_page'}.pdf").write_bytes(body)
         ctype = "application/pdf" if ipo.pdf_ok else "text/html"
         rec.add("GET", BASE + file_link(ipo), headers, None, 200, "OK", response_headers(ctype), body)
     print(f"wrote {rec.path} ({rec.save()} exchanges)")
@@ -319,4 +320,5 @@ def build(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    build(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "cassettes" / "discovery")
+    build(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "cassettes" / "discovery",
+          Path(sys.argv[2]) if len(sys.argv) > 2 else FIXTURES)

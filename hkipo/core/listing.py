@@ -71,3 +71,13 @@ class DocumentOutcome:
     url: str
     status: str  # 'parsed' | 'refused' | 'failed'
     reason: str | None
+
+
+@dataclass(frozen=True)
+class ListingAnnouncement:
+    """A parsed announcement found by discovery: stored in the discovery batches, not one transaction each.
+
+    `parsed` is a hkipo.core.items.ParsedAnnouncement (the same entry point as the hkex spider's).
+    """
+
+    parsed: object

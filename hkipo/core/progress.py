@@ -61,9 +61,13 @@ def bar(total: int | None, desc: str, unit: str = "it") -> Any:
     """A tqdm bar on stderr when wanted(), else an object with the same few methods that draws nothing."""
     if not wanted():
         return _Quiet()
+    import shutil
+
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=True)
+    # A terminal that reports no width (a pty without a size) would get a bar of width 0: nothing.
+    cols = shutil.get_terminal_size(fallback=(100, 24)).columns or 100
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, ncols=min(cols, 120), leave=True)
 
 
 @contextmanager

@@ -72,7 +72,7 @@ at_day AS (
     GROUP BY b.hkex_code
 ),
 joined AS (
-    SELECT f.*, s.source AS security_source, coalesce(s.market, l.market,
+    SELECT f.*, s.source AS security_source, s.board_lot AS sec_board_lot, coalesce(s.market, l.market,
            CASE WHEN f.hkex_code BETWEEN '08000' AND '08999' THEN 'GEM' ELSE 'Main Board' END) AS market_v,
         CASE WHEN s.market IS NOT NULL OR l.market IS NOT NULL THEN 'discovery' ELSE 'code range' END AS market_source,
         coalesce(l.name_zh, s.name_zh_hant, s.name_zh_hans) AS name_zh,
@@ -99,6 +99,8 @@ SELECT
     listing_date_source,
     offer_price,
     offer_price_source,
+    coalesce(CAST(board_lot AS INTEGER), sec_board_lot)             AS board_lot,
+    CASE WHEN board_lot IS NOT NULL THEN 'ipo_stats' WHEN sec_board_lot IS NOT NULL THEN 'config' END AS board_lot_source,
     gross_proceeds                                                  AS proceeds,
     proceeds_source,
     public_multiple,

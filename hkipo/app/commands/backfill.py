@@ -26,6 +26,15 @@ def _only(only: str | None) -> tuple[str, ...]:
     return wanted
 
 
+def logs_json() -> bool:
+    """Does this process log JSON lines (--log-format json or [logging] format)? Then no bar is drawn."""
+    import logging
+
+    from hkipo.core.logs import JsonFormatter
+
+    return any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers)
+
+
 def summary(app: App, db_path: Path, since: dt.date, until: dt.date) -> dict:
     """What the warehouse holds for listings in the window: found, parsed, refused and failed (with reasons)."""
     from warehouse import db
@@ -114,9 +123,7 @@ def backfill(app: App, since: dt.datetime, until: dt.datetime | None, only: str 
         missing = [f"{j}.yaml" for j in jobs if not (Path(cassette_dir) / f"{j}.yaml").is_file()]
         if missing:
             raise UserError(f"cassette(s) not found in {cassette_dir}: {', '.join(missing)}")
-    log_text = (app.config.logging.format == "text" and "--log-format" not in " ".join(sys.argv)
-                or "--log-format=text" in sys.argv or ("--log-format", "text") in zip(sys.argv, sys.argv[1:]))
-    if sys.stderr.isatty() and log_text:
+    if sys.stderr.isatty() and not logs_json():  # a bar on a terminal; never in JSON logs or files
         os.environ[ENV] = "1"
     timeout = app.config.discovery.backfill_timeout_seconds
     results = run_jobs(app, app.db_path, jobs, cassette_dir=cassette_dir,
@@ -127,3 +134,35 @@ def backfill(app: App, since: dt.datetime, until: dt.datetime | None, only: str 
         print_backfill_summary(summary(app, app.db_path, start, end))
     if any(r["status"] != "ok" for r in results):
         sys.exit(1)
+
+
+# The days the bundled discovery cassettes cover (cassettes/build/discovery.py: SINCE, UNTIL).
+DEMO_WINDOW = ("2025-03-03", "2025-03-30")
+
+
+def market_demo(app: App, db_path: Path, cassette_root: Path) -> list[dict]:
+    """`hkipo demo`'s market part: replay cassettes/discovery/ as a back-fill and print the market views."""
+    from hkipo.app.commands.core import format_table, run_readonly_query
+    from hkipo.app.commands.refresh import print_summary, run_jobs
+
+    cdir = cassette_root / "discovery"
+    if not ((cdir / "discovery.yaml").is_file() and (cdir / "prices.yaml").is_file()):
+        return []
+    since, until = DEMO_WINDOW
+    results = run_jobs(app, db_path, ("discovery", "prices"), cassette_dir=str(cdir),
+                       extra_args={"discovery": ("--since", since, "--until", until)})
+    print_summary(results)
+    print_backfill_summary(summary(app, db_path, dt.date.fromisoformat(since), dt.date.fromisoformat(until)))
+    for title, query in (
+        ("Every IPO (v_ipo_cohort)", "SELECT hkex_code, name_en, market, listing_date, offer_price, "
+         "round(proceeds / 1e6, 1) AS proceeds_m, public_multiple, round(first_day_close_return, 4) AS day1, "
+         "round(return_d20, 4) AS d20, round(excess_return_d20, 4) AS xs_d20, broke_issue_day1, tracked "
+         "FROM v_ipo_cohort ORDER BY listing_date"),
+        ("By month and market (v_ipo_summary)", "SELECT period, market, ipos, round(proceeds / 1e6, 1) AS proceeds_m, "
+         "round(median_first_day_return, 4) AS median_day1, round(share_broke_issue, 3) AS broke, "
+         "median_public_multiple FROM v_ipo_summary WHERE period_kind = 'month' ORDER BY period, market"),
+    ):
+        cols, rows = run_readonly_query(app, query)
+        click.echo(f"\n{title} ({db_path}):")
+        click.echo(format_table(cols, rows))
+    return results

@@ -233,6 +233,9 @@ def demo(app: App, cassette_dir: str | None, report_dir: str) -> None:
         cols, rows = run_readonly_query(demo_app, query)
         click.echo(f"\n{title} ({db_path}):")
         click.echo(format_table(cols, rows))
+    from hkipo.app.commands.backfill import market_demo
+
+    results += market_demo(demo_app, db_path, cdir)  # every IPO: cassettes/discovery/, if bundled
     try:
         from hkipo.app.commands.report import write_report
     except ImportError:

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from hkipo.app.report import fmt
-from hkipo.app.report.data import Bar, CoverageDay, FirstDay, Security, Subscription
+from hkipo.app.report.data import Bar, CoverageDay, FirstDay, MarketIpo, MarketMonth, Security, Subscription
 
 DPI = 110
 # Preferred CJK families: Hong Kong / Traditional first, as most names here are.
@@ -420,3 +420,70 @@ def coverage_chart(style: Style, days: Sequence[CoverageDay], secs: dict[str, Se
             f"{'s' if left_out != 1 else ''} between {span[0]:%d %b %Y} and {span[1]:%d %b %Y} are counted in the "
             "tables below.")
     return _render(style, f"News coverage per {unit}", alt, draw, (11.0, 0.7 + 2.3 * len(codes)), note)
+
+
+def market_scatter(style: Style, ipos: Sequence[MarketIpo]) -> Chart | None:
+    """First-day return against the public multiple (log scale), every IPO; tracked ones highlighted."""
+    rows = [i for i in ipos if i.public_multiple and i.public_multiple > 0 and i.first_day_close_return is not None]
+    if not rows:
+        return None
+    missing = len(ipos) - len(rows)
+
+    def draw(fig: Figure) -> None:
+        ax = fig.subplots()
+        for tracked, color, size, label in ((False, "#90a4ae", 22, "other IPOs"), (True, PUBLIC, 60, "tracked")):
+            pts = [i for i in rows if i.tracked is tracked]
+            if pts:
+                ax.scatter([i.public_multiple for i in pts], [i.first_day_close_return * 100 for i in pts],
+                           s=size, color=color, alpha=0.85, edgecolors="white", linewidths=0.5, label=label,
+                           zorder=3 if tracked else 2)
+        for i in rows:
+            if i.tracked:
+                ax.annotate(f"{i.hkex_code} {i.name_en}", (i.public_multiple, i.first_day_close_return * 100),
+                            xytext=(5, 4), textcoords="offset points", fontsize=8, color=PUBLIC)
+        ax.set_xscale("log")
+        xs = [i.public_multiple for i in rows]
+        ax.set_xlim(min(xs + [5.0]) * 0.6, max(xs + [2000.0]) * 4)  # room for the tracked IPOs' names
+        ax.axhline(0, color=OFFER, lw=1, ls=":")
+        for band in (10, 100, 1000):
+            ax.axvline(band, color="#cfd8dc", lw=0.8)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}×" if v >= 1 else f"{v:g}×"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%"))
+        ax.set_xlabel("public offer subscription (×, log scale; bands at 10×, 100×, 1,000×)")
+        ax.set_ylabel("first-day close vs offer")
+        ax.set_title("First-day return against the public book", loc="left")
+        ax.legend(loc="upper left")
+
+    alt = "Scatter plot. " + "; ".join(
+        f"{i.hkex_code}: {fmt.times(i.public_multiple)}, {fmt.signed_pct(i.first_day_close_return)}" for i in rows[:60])
+    note = f"{missing} IPO(s) without a known multiple or first-day close are not drawn." if missing else ""
+    return _render(style, "First-day return against the public book", alt, draw, (9.0, 4.6), note=note)
+
+
+def market_months_chart(style: Style, months: Sequence[MarketMonth]) -> Chart | None:
+    """IPOs per listing month (bars) and the month's median first-day return (line)."""
+    if not months:
+        return None
+
+    def draw(fig: Figure) -> None:
+        ax = fig.subplots()
+        xs = list(range(len(months)))
+        ax.bar(xs, [m.ipos for m in months], 0.6, color="#b0bec5", label="IPOs")
+        ax.set_ylabel("IPOs listed")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xticks(xs, [m.period for m in months], rotation=45 if len(months) > 8 else 0, ha="right"
+                      if len(months) > 8 else "center")
+        ax.grid(axis="x", visible=False)
+        ax2 = ax.twinx()
+        med = [(x, m.median_first_day_return * 100) for x, m in zip(xs, months) if m.median_first_day_return is not None]
+        if med:
+            ax2.plot([x for x, _ in med], [y for _, y in med], marker="o", color=UP, label="median first-day return")
+        ax2.axhline(0, color=OFFER, lw=1, ls=":")
+        ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%"))
+        ax2.set_ylabel("median first-day return")
+        ax2.grid(visible=False)
+        ax.set_title("IPOs per month and their median first-day return", loc="left")
+
+    alt = "Bar and line chart. " + "; ".join(
+        f"{m.period}: {m.ipos} IPOs, median {fmt.signed_pct(m.median_first_day_return)}" for m in months)
+    return _render(style, "IPOs per month", alt, draw, (9.0, 3.8))

@@ -38,6 +38,7 @@ class Security:
     listing_date_source: str | None
     offer_price: float | None
     offer_price_source: str | None
+    tracked: bool = True  # on the watchlist (per-IPO sections); False: found by market-wide discovery
 
     @property
     def name_zh(self) -> str | None:
@@ -192,6 +193,35 @@ class Freshness:
     covers: str | None
 
 
+@dataclass(frozen=True)
+class MarketIpo:
+    """One IPO of the whole market (v_ipo_cohort)."""
+
+    hkex_code: str
+    name_en: str
+    market: str
+    listing_date: dt.date
+    offer_price: float | None
+    proceeds: float | None
+    public_multiple: float | None
+    first_day_close_return: float | None
+    broke_issue_day1: bool | None
+    tracked: bool
+
+
+@dataclass(frozen=True)
+class MarketMonth:
+    """One listing month, both markets (v_ipo_summary)."""
+
+    period_start: dt.date
+    period: str
+    ipos: int
+    proceeds: float | None
+    median_first_day_return: float | None
+    first_day_n: int
+    share_broke_issue: float | None
+
+
 @dataclass
 class ReportData:
     generated_at: dt.datetime
@@ -207,6 +237,12 @@ class ReportData:
     stats: list[Stat] = field(default_factory=list)
     runs: list[JobRun] = field(default_factory=list)
     freshness: list[Freshness] = field(default_factory=list)
+    market_ipos: list[MarketIpo] = field(default_factory=list)
+    market_months: list[MarketMonth] = field(default_factory=list)
+
+    @property
+    def tracked(self) -> list[Security]:
+        return [s for s in self.securities if s.tracked]
 
     def security(self, code: str) -> Security | None:
         return next((s for s in self.securities if s.hkex_code == code), None)
@@ -240,7 +276,8 @@ def load_report_data(con: duckdb.DuckDBPyConnection, *, now: dt.datetime | None 
 
     data.securities = _rows(con, Security, """
         SELECT t.hkex_code, t.yahoo_symbol, t.name_en, s.name_zh_hans, s.name_zh_hant, t.board_lot,
-               t.listing_date, t.listing_date_source, t.offer_price, t.offer_price_source
+               t.listing_date, t.listing_date_source, t.offer_price, t.offer_price_source,
+               coalesce(s.source, 'config') = 'config' AS tracked
         FROM v_ipo_terms t JOIN securities s ON s.hkex_code = t.hkex_code
         ORDER BY t.listing_date NULLS LAST, t.hkex_code""")
 
@@ -259,7 +296,9 @@ def load_report_data(con: duckdb.DuckDBPyConnection, *, now: dt.datetime | None 
     data.subscription = _rows(con, Subscription, """
         SELECT hkex_code, public_multiple, international_multiple, international_ex_cornerstone_multiple,
                valid_applications, successful_applications, one_lot_success_rate, first_day_close_return
-        FROM v_subscription_stats ORDER BY listing_date NULLS LAST, hkex_code""")
+        FROM v_subscription_stats
+        WHERE hkex_code IN (SELECT hkex_code FROM securities WHERE coalesce(source, 'config') = 'config')
+        ORDER BY listing_date NULLS LAST, hkex_code""")
 
     data.coverage = _rows(con, CoverageDay, """
         SELECT hkex_code, day_hk, articles, articles_zh_hans, articles_zh_hant, articles_en
@@ -294,7 +333,8 @@ def load_report_data(con: duckdb.DuckDBPyConnection, *, now: dt.datetime | None 
     data.stats = _rows(con, Stat, """
         SELECT hkex_code, metric, value, value_text, unit, qualifier, basis, source_kind, source_url, quote,
                n_sources, n_claims, rule, computed_at
-        FROM v_ipo_stats""")
+        FROM v_ipo_stats
+        WHERE hkex_code IN (SELECT hkex_code FROM securities WHERE coalesce(source, 'config') = 'config')""")
     data.stats.sort(key=lambda s: (s.hkex_code, _metric_rank(s.metric), s.metric))
 
     data.runs = _rows(con, JobRun, """
@@ -323,4 +363,12 @@ def load_report_data(con: duckdb.DuckDBPyConnection, *, now: dt.datetime | None 
             UNION ALL
             SELECT 5, 'reconciled figures (ipo_stats)', count(*), max(computed_at), NULL FROM ipo_stats)
         ORDER BY ord, what""")
+
+    data.market_ipos = _rows(con, MarketIpo, """
+        SELECT hkex_code, name_en, market, listing_date, offer_price, proceeds, public_multiple,
+               first_day_close_return, broke_issue_day1, tracked
+        FROM v_ipo_cohort ORDER BY listing_date, hkex_code""")
+    data.market_months = _rows(con, MarketMonth, """
+        SELECT period_start, period, ipos, proceeds, median_first_day_return, first_day_n, share_broke_issue
+        FROM v_ipo_summary WHERE period_kind = 'month' AND market = 'All' ORDER BY period_start""")
     return data

@@ -9,13 +9,14 @@ the file never reaches the network.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import jinja2
 
 from hkipo import __version__
 from hkipo.app.report import charts, fmt
-from hkipo.app.report.data import Article, Bar, CoverageDay, ReportData, Security, SiteCount
+from hkipo.app.report.data import Article, Bar, CoverageDay, MarketIpo, ReportData, Security, SiteCount
 from hkipo.app.report.charts import Chart, Style
 
 SCRIPT_NAMES = {"zh-Hans": "Simplified", "zh-Hant": "Traditional", "en": "English", "other": "other"}
@@ -92,12 +93,23 @@ def _coverage_sections(style: Style, data: ReportData, secs: dict[str, Security]
     return out
 
 
+RECENT_LISTING_DAYS = 30
+
+
+def recent_listings(data: ReportData) -> list[MarketIpo]:
+    """Listings of the last 30 days (before the report's date), newest first."""
+    today = data.generated_at.date()
+    since = today - dt.timedelta(days=RECENT_LISTING_DAYS)
+    return sorted((i for i in data.market_ipos if since <= i.listing_date <= today),
+                  key=lambda i: (i.listing_date, i.hkex_code), reverse=True)
+
+
 def render_html(data: ReportData, style: Style | None = None) -> str:
     """The whole report as one HTML string."""
     style = style or Style.detect()
     secs = {s.hkex_code: s for s in data.securities}
     ipos = []
-    for sec in data.securities:
+    for sec in data.tracked:  # discovered listings are in the market section, not one section each
         bars = data.prices.get(sec.hkex_code, [])
         ipos.append(IpoSection(
             sec=sec, label=style.label(sec, sec.hkex_code),
@@ -122,5 +134,10 @@ def render_html(data: ReportData, style: Style | None = None) -> str:
         "stats_by_code": {code: [s for s in data.stats if s.hkex_code == code]
                           for code in dict.fromkeys(s.hkex_code for s in data.stats)},
         "cjk_font": style.cjk,
+        "market_chart": charts.market_scatter(style, data.market_ipos),
+        "months_chart": charts.market_months_chart(style, data.market_months),
+        "market_months": data.market_months,
+        "recent_listings": recent_listings(data),
+        "recent_days": RECENT_LISTING_DAYS,
     }
     return _environment().get_template("report.html.j2").render(context)
