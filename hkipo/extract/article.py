@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from urllib.parse import SplitResult, urljoin, urlsplit
 
@@ -29,7 +30,7 @@ Headers = Mapping[str, str | bytes | Sequence[str | bytes]]
 # Main text shorter than this gets trafilatura's slower fallback extractors too.
 RESCUE_BELOW_CHARS = 200
 # Bump when extraction changes what it produces, so stored articles are re-written on the next fetch.
-EXTRACTOR_VERSION = "news-article/1"
+EXTRACTOR_VERSION = "news-article/2"
 # Formats a saved file may be instead of a page, by their first bytes (the spider has a Content-Type to go by).
 NOT_PAGES = ((b"%PDF-", "PDF document"), (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"),
              (b"GIF87a", "GIF image"), (b"GIF89a", "GIF image"), (b"PK\x03\x04", "ZIP archive"))
@@ -168,16 +169,75 @@ def _main_text(page: str, url: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
+_TITLE_TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+")
+# Separators between a headline and the site, section or blog name in <title> / og:title.
+# A dash is a separator only with spaces around it: "对比试车—测试…" and "标题——副题" are punctuation.
+_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|»|«|::|--)\s*|\s+[-:—–]\s+")
+_PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
+
+
+def _title_tokens(text: str) -> set[str]:
+    return set(_TITLE_TOKEN.findall(unicodedata.normalize("NFKC", text).casefold()))
+
+
+def _overlap(a: str, b: str) -> float:
+    ta, tb = _title_tokens(a), _title_tokens(b)
+    return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
+
+
+def _width(text: str) -> int:
+    """Display width: a Han character says about as much as a short word's two letters."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _headline_of(title: str) -> str:
+    """The headline part of a <title> or og:title: the widest of its separated parts.
+
+    "标题_新闻频道_中国青年网", "多维博客 » 标题", "Headline : Short Wave : NPR",
+    "Joel on Software - 标题": the parts around the headline are site,
+    section and blog names, each narrower than the headline itself.
+    """
+    title = " ".join(_PRIVATE_USE.sub("", title).split())
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p and p.strip()]
+    if len(parts) < 2:
+        return title
+    widest = max(parts, key=_width)
+    return widest if _width(widest) >= 8 else title
+
+
 def _title(tree: lxml_html.HtmlElement) -> str:
-    """og:title, else the first <h1>, else <title>."""
+    """The visible headline when the page has one, else og:title, else <title>; site names cut off.
+
+    The <h1> is what readers (and annotators) see, and og:title is often a
+    shortened or rewritten social-media line: an <h1> that shares enough
+    words with og:title or <title> wins over both; a page's only <h1> wins
+    even when it shares few (a rewritten og:title) unless it is a site name.
+    Navigation headings ("全部导航", "全新首页") share nothing with the title
+    and lose. No <h1>: og:title, else <title>, cut to the headline part.
+    """
     named = _meta(tree, "og:title", "twitter:title")
-    if named:
-        return named
+    page_title = " ".join((tree.findtext(".//title") or "").split())
+    refs = [r for r in (named, page_title) if r]
+    h1s = []
     for h1 in tree.iter("h1"):
-        text = " ".join(h1.text_content().split())
-        if text:
-            return text
-    return " ".join((tree.findtext(".//title") or "").split())
+        text = " ".join(_PRIVATE_USE.sub("", h1.text_content()).split())
+        if 2 <= len(text) <= 300 and text not in h1s:
+            h1s.append(text)
+    if h1s and refs:
+        score, best = max(((max(_overlap(h, r) for r in refs), h) for h in h1s), key=lambda x: x[0])
+        if score >= 0.3:
+            # An <h1> holding a widget's words after the headline ("…播报文章"): the shorter line it starts with.
+            for head in refs:
+                if len(head) >= 4 and best.startswith(head) and len(best) > len(head) and best[len(head)].isalnum():
+                    return head
+            return best
+        if len(h1s) == 1 and _width(h1s[0]) >= 12 and not any(h1s[0] in r for r in refs):
+            return h1s[0]
+    elif h1s:
+        return h1s[0]
+    for ref in refs:
+        return _headline_of(ref)
+    return ""
 
 
 _SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->", re.I)

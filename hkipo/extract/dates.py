@@ -203,14 +203,16 @@ def find_published(tree: lxml_html.HtmlElement, page_html: str, url: str | None 
         for value in values:
             parsed = parse_machine_date(value)
             if parsed:
-                return PublishedTime(parsed[0], source, parsed[1])
+                found = PublishedTime(parsed[0], source, parsed[1])
+                return _with_time(found, tree) if _date_only(value) else found
             unreadable = unreadable or bool(value.strip())
     for text in _byline_texts(tree):
         parsed = parse_written_date(text)
         if parsed:
-            return PublishedTime(parsed[0], "byline", parsed[1])
+            return _with_time(PublishedTime(parsed[0], "byline", parsed[1]), tree)
     if unreadable:
         return None
+    written = _headline_date(tree)
     import htmldate
 
     try:
@@ -220,5 +222,88 @@ def find_published(tree: lxml_html.HtmlElement, page_html: str, url: str | None 
         found = None
     if found:
         day = dt.date.fromisoformat(found)
-        return PublishedTime(dt.datetime(day.year, day.month, day.day, tzinfo=HK), "htmldate", True)
+        if written is not None and written.at.date() == day:
+            return written
+        return _with_time(PublishedTime(dt.datetime(day.year, day.month, day.day, tzinfo=HK), "htmldate", True), tree)
+    return written
+
+
+def _date_only(value: str) -> bool:
+    """A statement with a day and no time of day ("2026-01-09", "2026年1月9日")."""
+    return not re.search(r"\d[:：時时]\d|T\d", unicodedata.normalize("NFKC", value))
+
+
+def _visible_text(tree: lxml_html.HtmlElement) -> str:
+    body = tree.find("body")
+    root = body if body is not None else tree
+    parts = []
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "noscript", "option"):
+            continue
+        if el.text:
+            parts.append(el.text)
+        for child in el:
+            if child.tail:
+                parts.append(child.tail)
+    return " ".join(" ".join(parts).split())
+
+
+_DATE_TIME_PATTERNS = tuple(re.compile(p.pattern.replace(_TIME, _TIME[3:-2]), p.flags) for p in PATTERNS)
+
+
+def _times_written(tree: lxml_html.HtmlElement, limit: int = 200) -> list[tuple[int, dt.datetime, bool]]:
+    """Dates written with a time of day in the page's visible text: (offset, aware datetime, tz_assumed)."""
+    text = unicodedata.normalize("NFKC", _visible_text(tree))
+    out = []
+    for pattern in _DATE_TIME_PATTERNS:
+        for m in pattern.finditer(text):
+            parsed = parse_written_date(m.group(0))
+            if parsed:
+                out.append((m.start(), parsed[0], parsed[1]))
+            if len(out) >= limit:
+                break
+    return sorted(out, key=lambda x: x[0])
+
+
+def _with_time(found: PublishedTime, tree: lxml_html.HtmlElement) -> PublishedTime:
+    """A date stated without a time gets the time the page writes for that same day, if it writes one.
+
+    Old Chinese portals put "2005-07-31 12:30" in an unmarked table cell while
+    their markup (or the URL) gives the day only: the first time written on
+    that day is the publication time; a time on another day says nothing.
+    """
+    local = found.at.astimezone(HK) if found.at.tzinfo else found.at
+    if (local.hour, local.minute, local.second) != (0, 0, 0):
+        return found
+    for _, at, assumed in _times_written(tree):
+        if at.astimezone(HK).date() == local.date():
+            return PublishedTime(at, found.source, assumed)
+    return found
+
+
+def _headline_date(tree: lxml_html.HtmlElement) -> PublishedTime | None:
+    """A date with a time written in the visible text after the headline (unmarked bylines), else None.
+
+    Only after the <h1> or the <title>'s text, so a top bar's "today" is not
+    taken for the story's date; only with a time, so a date in the story
+    ("on 9 January") is not either.
+    """
+    text = unicodedata.normalize("NFKC", _visible_text(tree))
+    start = -1
+    h1 = next((" ".join(h.text_content().split()) for h in tree.iter("h1") if h.text_content().strip()), "")
+    title = " ".join((tree.findtext(".//title") or "").split())
+    for anchor in (h1, title, title[:12]):
+        if anchor and len(anchor) >= 4:
+            start = text.find(unicodedata.normalize("NFKC", anchor))
+            if start >= 0:
+                break
+    if start < 0:
+        return None
+    window = text[start:start + 600]
+    for pattern in _DATE_TIME_PATTERNS:
+        m = pattern.search(window)
+        if m:
+            parsed = parse_written_date(m.group(0))
+            if parsed:
+                return PublishedTime(parsed[0], "byline", parsed[1])
     return None

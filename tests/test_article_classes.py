@@ -1,0 +1,103 @@
+"""Classes of real page that defeated extraction, as pages we wrote in their structure.
+
+Titles with site and section suffixes, navigation headings in <h1>, a cut or
+rewritten og:title; dates stated without a time next to a byline that has
+one; pages whose charset declaration is wrong or missing; a page whose
+first extraction returns reader comments or an image caption.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from hkipo.extract.article import extract_article
+from hkipo.extract.charset import decode_html
+
+HK = dt.timezone(dt.timedelta(hours=8))
+STORY_ZH = (
+    "本报讯 港股新股市场今年持续活跃，多家科技企业相继递表。市场人士认为，随着利率回落，"
+    "资金对成长股的兴趣明显回升，新股认购气氛较去年明显改善。"
+    "有券商分析师指出，投资者在参与认购前，应留意公司的盈利能力、估值水平以及基石投资者的组成，"
+    "不宜只看孖展倍数而盲目追捧。此外，部分新股上市后股价波动较大，散户宜量力而为。"
+)
+STORY_EN = (
+    "Hong Kong's market for new listings has been busy this year, with several technology companies filing "
+    "to go public. Analysts say falling interest rates have revived demand for growth stocks, and retail "
+    "investors are again borrowing to subscribe. Brokers caution that first-day gains are not guaranteed "
+    "and that the make-up of the cornerstone book says more than the margin multiple."
+)
+
+
+def html_page(head: str, body: str, charset: str | None = "utf-8") -> str:
+    meta = f'<meta charset="{charset}">' if charset else ""
+    return f"<html><head>{meta}{head}</head><body>{body}</body></html>"
+
+
+def article(body: bytes | str, url: str = "https://news.example/a/1") -> object:
+    return extract_article(body if isinstance(body, bytes) else body.encode("utf-8"), url)
+
+
+def paragraphs(text: str, n: int = 3) -> str:
+    return "".join(f"<p>{text}</p>" for _ in range(n))
+
+
+# --- titles -------------------------------------------------------------------
+
+@pytest.mark.parametrize("title,want", [
+    ("新股市场回暖 科技企业扎堆递表_珠江日报网", "新股市场回暖 科技企业扎堆递表"),
+    ("新股市场回暖 科技企业扎堆递表_财经频道_珠江日报网", "新股市场回暖 科技企业扎堆递表"),
+    ("维港博客 » 新股市场回暖 科技企业扎堆递表", "新股市场回暖 科技企业扎堆递表"),
+    ("新股市场回暖——科技企业扎堆递表", "新股市场回暖——科技企业扎堆递表"),  # a Chinese dash is punctuation
+    ("IPO market revives as tech firms file : Money Hour : HKR", "IPO market revives as tech firms file"),
+])
+def test_title_without_an_h1_is_the_headline_part_of_the_title(title: str, want: str) -> None:
+    a = article(html_page(f"<title>{title}</title>", f"<div>{paragraphs(STORY_ZH)}</div>"))
+    assert a.title == want
+
+
+def test_a_navigation_heading_in_an_h1_is_not_the_title() -> None:
+    body = ('<div class="nav"><h1>全部导航</h1></div><div class="main"><h1>新股市场回暖 科技企业扎堆递表</h1>'
+            f"{paragraphs(STORY_ZH)}</div>")
+    a = article(html_page("<title>新股市场回暖 科技企业扎堆递表_某某新闻</title>", body))
+    assert a.title == "新股市场回暖 科技企业扎堆递表"
+
+
+@pytest.mark.parametrize("og,h1", [
+    ("IPO market revives", "IPO market revives as Hong Kong tech firms file in numbers"),  # cut og:title
+    ("Tech firms flock to Hong Kong", "Hong Kong's new-listing market is busy again"),  # rewritten og:title
+])
+def test_the_visible_headline_wins_over_a_cut_or_rewritten_og_title(og: str, h1: str) -> None:
+    head = f'<title>{og} | HKR</title><meta property="og:title" content="{og}">'
+    a = article(html_page(head, f"<article><h1>{h1}</h1>{paragraphs(STORY_EN)}</article>"))
+    assert a.title == h1
+
+
+def test_an_h1_with_a_widgets_words_after_the_headline_gives_the_headline() -> None:
+    head = '<meta property="og:title" content="新股市场回暖 科技企业扎堆递表">'
+    body = f'<h1>新股市场回暖 科技企业扎堆递表<span class="tts">播报文章</span></h1>{paragraphs(STORY_ZH)}'
+    assert article(html_page(head, body)).title == "新股市场回暖 科技企业扎堆递表"
+
+
+# --- dates ------------------------------------------------------------------
+
+def test_a_day_from_the_markup_gets_the_time_the_byline_writes_for_it() -> None:
+    head = '<title>新股市场回暖</title><meta name="publishdate" content="2026-03-02">'
+    body = f'<h1>新股市场回暖</h1><table><tr><td>2026-03-02 14:35 来源：本报</td></tr></table>{paragraphs(STORY_ZH)}'
+    a = article(html_page(head, body))
+    assert a.published_at == dt.datetime(2026, 3, 2, 14, 35, tzinfo=HK)
+
+
+def test_an_unmarked_byline_after_the_headline_gives_the_time() -> None:
+    body = (f"<table><tr><td>2026年3月3日 星期二</td></tr></table><h1>新股市场回暖</h1>"
+            f"<table><tr><td>本报记者 2026年3月2日 09:05</td></tr></table>{paragraphs(STORY_ZH)}")
+    a = article(html_page("<title>新股市场回暖</title>", body))
+    assert a.published_at == dt.datetime(2026, 3, 2, 9, 5, tzinfo=HK)
+
+
+def test_a_time_written_for_another_day_is_not_taken() -> None:
+    head = '<title>新股市场回暖</title><meta name="publishdate" content="2026-03-02">'
+    body = f"<h1>新股市场回暖</h1>{paragraphs(STORY_ZH)}<p>相关：2026-02-27 10:00 旧闻</p>"
+    a = article(html_page(head, body))
+    assert a.published_at == dt.datetime(2026, 3, 2, tzinfo=HK)
