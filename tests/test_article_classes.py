@@ -101,3 +101,35 @@ def test_a_time_written_for_another_day_is_not_taken() -> None:
     body = f"<h1>新股市场回暖</h1>{paragraphs(STORY_ZH)}<p>相关：2026-02-27 10:00 旧闻</p>"
     a = article(html_page(head, body))
     assert a.published_at == dt.datetime(2026, 3, 2, tzinfo=HK)
+
+
+# --- bytes to text ------------------------------------------------------------
+
+def test_utf8_page_declaring_gb2312_with_one_broken_byte_is_read_as_utf8() -> None:
+    raw = html_page("<title>新股市场回暖</title>", f"<h1>新股市场回暖</h1>{paragraphs(STORY_ZH)}",
+                    charset="gb2312").encode("utf-8")
+    cut = raw.index("散户".encode()) + 1  # one byte of a character lost: no longer strictly valid UTF-8
+    damaged = raw[:cut] + raw[cut + 1:]
+    with pytest.raises(UnicodeDecodeError):
+        damaged.decode("utf-8")
+    text, codec = decode_html(damaged, "text/html; charset=gb2312")
+    assert codec == "utf_8" and "新股认购气氛较去年明显改善" in text
+    a = article(damaged)
+    assert a.title == "新股市场回暖" and "基石投资者的组成" in a.text
+
+
+def test_gbk_page_without_a_usable_declaration_and_a_broken_byte_is_read_as_gbk() -> None:
+    page = f"<html><head><title>新股市场回暖</title></head><body><h1>新股市场回暖</h1>{paragraphs(STORY_ZH)}</body></html>"
+    raw = page.encode("gb18030")
+    damaged = raw + b"\xc7"  # cut inside a last character
+    with pytest.raises(UnicodeDecodeError):
+        damaged.decode("gb18030")
+    text, codec = decode_html(damaged)
+    assert codec == "gb18030" and "新股认购气氛较去年明显改善" in text
+
+
+def test_a_latin_page_without_a_declaration_is_not_taken_for_chinese() -> None:
+    page = ("<html><body><p>" + "Les introductions en bourse à Hong Kong ont été très demandées cette année, "
+            "après une période difficile; les courtiers prévoient une activité soutenue. " * 8 + "</p></body></html>")
+    _, codec = decode_html(page.encode("cp1252"))
+    assert codec not in ("gb18030", "big5hkscs")
