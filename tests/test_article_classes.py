@@ -133,3 +133,43 @@ def test_a_latin_page_without_a_declaration_is_not_taken_for_chinese() -> None:
             "après une période difficile; les courtiers prévoient une activité soutenue. " * 8 + "</p></body></html>")
     _, codec = decode_html(page.encode("cp1252"))
     assert codec not in ("gb18030", "big5hkscs")
+
+
+# --- comment boxes and captions -----------------------------------------------
+
+PARAS = [f"第{i}点，" + STORY_ZH[i * 3:] + STORY_ZH[:i * 3] for i in range(8)]
+CAPTION = "图为港交所交易大厅内的大屏幕，显示当日上市新股的股价走势，多名市民驻足观看，不少投资者拿出手机拍照留念，场面热闹。" * 5
+COMMENTS = "".join(f'<div class="tie-item"><p>网友{i}：这只新股值得买吗？我觉得估值偏高，还是观望吧，大家怎么看？回复</p></div>'
+                   for i in range(6))
+
+
+@pytest.mark.parametrize("body", [
+    # The article as <br>-separated text; precision mode picks the paragraphs of the comment box.
+    f'<div class="body"><span>{"<br>".join(PARAS)}</span></div><div class="tie-area">{COMMENTS}</div>',
+    f'<font size=3>{"<br>".join(PARAS)}</font><div class="cmt">{COMMENTS}</div>',
+    # ... or the one real paragraph of a photo block, longer than the old 200-character rescue line.
+    f'<div class="photo"><img src="a.jpg"><p>{CAPTION}</p></div><div class="txt">{"<br><br>".join(PARAS)}</div>',
+], ids=["comments-span", "comments-font", "caption"])
+def test_comments_or_a_caption_are_not_taken_for_the_article(body: str) -> None:
+    import copy
+
+    import trafilatura
+    from lxml import html as lxml_html
+
+    page = html_page("<title>新股市场回暖</title>", body)
+    first = trafilatura.bare_extraction(copy.deepcopy(lxml_html.document_fromstring(page)), fast=True,
+                                        favor_precision=True, include_comments=False, deduplicate=False)
+    assert first is not None and len(first.text) > 200 and "第3点" not in first.text  # the trap is real
+    a = article(page)
+    assert all(p[:30] in a.text for p in PARAS)
+    assert "网友3" not in a.text
+
+
+def test_a_short_real_post_keeps_its_short_text() -> None:
+    from hkipo.extract.article import choose_main_text
+
+    post = "导游的收入很大一部分来自购物的回扣，" * 12
+    page_with_nav = post + "\n" + "首页 > 社区 > 论坛\n" * 40
+    assert choose_main_text(post, page_with_nav[:len(post) + 100]) == post  # not substantially longer
+    comments = "\n".join(f"网友{i}：说得对，回复" for i in range(20))
+    assert choose_main_text(post, comments + "\n" + post) == post  # a fuller text that is comments loses

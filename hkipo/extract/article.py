@@ -29,6 +29,8 @@ from hkipo.extract.dates import find_published
 Headers = Mapping[str, str | bytes | Sequence[str | bytes]]
 # Main text shorter than this gets trafilatura's slower fallback extractors too.
 RESCUE_BELOW_CHARS = 200
+# ... and so does a main text shorter than this that reads as comments or a caption (`_not_a_body`).
+SECOND_OPINION_BELOW_CHARS = 1500
 # Bump when extraction changes what it produces, so stored articles are re-written on the next fetch.
 EXTRACTOR_VERSION = "news-article/2"
 # Formats a saved file may be instead of a page, by their first bytes (the spider has a Content-Type to go by).
@@ -161,10 +163,14 @@ def _main_text(page: str, url: str) -> str:
     # matter when it finds next to nothing.
     doc = trafilatura.bare_extraction(copy.deepcopy(tree), fast=True, **options)
     text = (doc.text or "") if doc is not None else ""
-    if len(text) < RESCUE_BELOW_CHARS:
-        doc = trafilatura.bare_extraction(tree, **options)
+    if len(text) < RESCUE_BELOW_CHARS or (len(text) < SECOND_OPINION_BELOW_CHARS and _not_a_body(text, tree)):
+        # Precision mode's pick can be a comment box or an image caption; trafilatura's defaults
+        # (recall over precision, with its fallbacks) then find the article around it.
+        recall = {**options, "favor_precision": False}
+        _drop_comment_boxes(tree)
+        doc = trafilatura.bare_extraction(tree, **recall)
         rescued = (doc.text or "") if doc is not None else ""
-        text = rescued if len(rescued) > len(text) else text
+        text = choose_main_text(text, rescued)
     text = re.sub(r"[ \t\u3000]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
@@ -203,6 +209,74 @@ def _headline_of(title: str) -> str:
         return title
     widest = max(parts, key=_width)
     return widest if _width(widest) >= 8 else title
+
+
+# "网友 123 评论", "回复", "顶 踩", "#3楼": what a comment box's lines say.
+_COMMENT_LINE = re.compile(r"网友|網友|回复|回覆|跟贴|跟帖|评论|評論|顶\s*\d|踩|\d+\s*楼|\d+\s*樓|reply|replies|comment|"
+                           r"\d+\s*(?:小时|分钟|天)前|\bago\b", re.I)
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+# Containers whose text is not the article: image captions and comment boxes (class, id or tag).
+_NOT_BODY = re.compile(r"caption|figcaption|pic|photo|img|image|comment|tie|reply|cmt|discuss|评论", re.I)
+
+
+def _comments(text: str) -> bool:
+    """Mostly comment lines (user names, replies, "3 小时前")."""
+    lines = _paragraphs(text)
+    return bool(lines) and sum(1 for line in lines if _COMMENT_LINE.search(line)) * 2 >= len(lines)
+
+
+def _not_a_body(text: str, tree: lxml_html.HtmlElement) -> bool:
+    """The extracted text reads as comments, or its longest line sits in a caption or comment container."""
+    if _comments(text):
+        return True
+    lines = _paragraphs(text)
+    if not lines:
+        return True
+    snippet = max(lines, key=len)[:24]
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or snippet not in (el.text or ""):
+            continue
+        node = el
+        for _ in range(6):  # the element and a few ancestors
+            if node is None or not isinstance(node.tag, str):
+                break
+            if _NOT_BODY.search(f"{node.tag} {node.get('class', '')} {node.get('id', '')}"):
+                return True
+            node = node.getparent()
+        return False
+    return False
+
+
+_COMMENT_BOX = re.compile(r"comment|(?:^|[-_\s])(?:tie|cmt|reply|replies)(?:$|[-_\s])|评论", re.I)
+
+
+def _drop_comment_boxes(tree: lxml_html.HtmlElement) -> None:
+    """Remove comment containers (class or id) before the recall pass, which would keep them with the article."""
+    for el in [e for e in tree.iter() if isinstance(e.tag, str) and e.tag not in ("html", "body")
+               and _COMMENT_BOX.search(f"{e.get('class', '')} {e.get('id', '')}")]:
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
+def choose_main_text(first: str, second: str) -> str:
+    """The precision pick `first`, unless the recall pick `second` is the fuller, real body.
+
+    Called when `first` is next to nothing, comments or a caption. `second`
+    must be substantially longer (1.5x and 200 characters more) and not
+    comments itself: a page that really is short keeps its short text.
+    """
+    if not second:
+        return first
+    if not first or len(first) < RESCUE_BELOW_CHARS:
+        return second if len(second) > len(first) else first
+    if not _comments(second) and len(second) >= 1.5 * len(first) and len(second) - len(first) >= 200:
+        return second
+    return first
 
 
 def _title(tree: lxml_html.HtmlElement) -> str:
