@@ -161,7 +161,7 @@ def run(corpus: Path, show: int = 0) -> tuple[Score, Score, int]:
     return ours, theirs, len(pages)
 
 
-def report(ours: Score, theirs: Score, n: int, command: str) -> str:
+def report(ours: Score, theirs: Score, n: int, command: str, previous: str = "") -> str:
     from benchmarks.machine import describe
 
     rows = []
@@ -187,7 +187,13 @@ def report(ours: Score, theirs: Score, n: int, command: str) -> str:
         "Extraction-Dataset, scrapinghub article-extraction-benchmark). Scoring: bag of tokens (NFKC + case "
         "fold; one token per Han character, `\\w+` otherwise; punctuation and spaces dropped); dates in UTC+8.",
         "",
-        f"Machine: {describe(REPO)}. Command: `{command}`.",
+        "Machine:",
+        "",
+        describe(REPO).markdown(),
+        "",
+        f"Command: `{command}`. Targets (issue 13): mean F1 ≥ 0.95 Chinese, ≥ 0.93 English; F1 < 0.5 on ≤ 2% of "
+        "pages; no mis-decoded page; title exact ≥ 85%; publication day ≥ 90% of dated pages; ≤ 1.5× "
+        "trafilatura's time per page.",
         "",
         "| measure | hkipo `extract_article` | plain `trafilatura.extract` |",
         "|---|---|---|",
@@ -197,7 +203,15 @@ def report(ours: Score, theirs: Score, n: int, command: str) -> str:
         f"Pages under F1 0.5 (hkipo): {', '.join(ours.bad) or 'none'}. "
         f"Mis-decoded (hkipo): {', '.join(ours.misdecoded) or 'none'}.",
         "",
+        *([previous, ""] if previous else []),
     ])
+
+
+def previous_table(path: Path, label: str) -> str:
+    """The measures table of an earlier run's file, under `label` (before/after on one page)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    table = [line for line in lines if line.startswith("|")]
+    return "\n".join([f"### {label}", "", *table])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder with truth.jsonl and pages/")
     ap.add_argument("--out", type=Path, default=RESULTS, help="where to write the markdown (default %(default)s)")
     ap.add_argument("--show", type=int, default=0, help="print pages where hkipo scores under 0.8 (stderr)")
+    ap.add_argument("--previous", type=Path, default=None, help="an earlier run's output, shown as a second table")
+    ap.add_argument("--previous-label", default="Before", help="heading for --previous (default %(default)s)")
     args = ap.parse_args(argv)
     if not (args.corpus / "truth.jsonl").is_file():
         print(f"error: no truth.jsonl under {args.corpus} (pass --corpus)", file=sys.stderr)
@@ -213,7 +229,11 @@ def main(argv: list[str] | None = None) -> int:
     ours, theirs, n = run(args.corpus, args.show)
     command = "nice -n 10 python -m benchmarks.bench_news_corpus" + (
         f" --corpus {args.corpus}" if args.corpus != DEFAULT_CORPUS else "")
-    text = report(ours, theirs, n, command)
+    if args.previous is not None and not args.previous.is_file():
+        print(f"error: --previous {args.previous}: no such file", file=sys.stderr)
+        return 2
+    previous = previous_table(args.previous, args.previous_label) if args.previous else ""
+    text = report(ours, theirs, n, command, previous)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)

@@ -173,3 +173,14 @@ def test_a_short_real_post_keeps_its_short_text() -> None:
     assert choose_main_text(post, page_with_nav[:len(post) + 100]) == post  # not substantially longer
     comments = "\n".join(f"网友{i}：说得对，回复" for i in range(20))
     assert choose_main_text(post, comments + "\n" + post) == post  # a fuller text that is comments loses
+
+
+def test_a_stream_of_other_stories_after_the_article_is_not_its_text() -> None:
+    teasers = "".join(f'<li class="stream-item"><div class="item-content"><h3><a href="/n/{i}">另一则新闻标题{i}</a></h3>'
+                      f"<p>这是另一篇报道的摘要第{i}段，讲述与本文无关的楼市、天气与体育消息。{PARAS[i % 8]}</p></div></li>"
+                      for i in range(12))
+    body = (f'<div class="main"><div class="story"><h1>新股市场回暖</h1><div class="body"><p>{STORY_ZH[:120]}</p></div></div>'
+            f'<div class="module-moreStories"><div class="stream"><ul>{teasers}</ul></div></div></div>')
+    a = article(html_page("<title>新股市场回暖</title>", body))
+    assert STORY_ZH[:40] in a.text
+    assert "另一篇报道的摘要" not in a.text

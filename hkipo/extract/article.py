@@ -161,13 +161,13 @@ def _main_text(page: str, url: str) -> str:
                    include_images=False, include_links=False, favor_precision=True, deduplicate=False)
     # trafilatura alone first; its fallbacks (readability, jusText) cost 5x as much and only
     # matter when it finds next to nothing.
-    doc = trafilatura.bare_extraction(copy.deepcopy(tree), fast=True, **options)
+    doc = trafilatura.bare_extraction(_without_other_stories(copy.deepcopy(tree)), fast=True, **options)
     text = (doc.text or "") if doc is not None else ""
     if len(text) < RESCUE_BELOW_CHARS or (len(text) < SECOND_OPINION_BELOW_CHARS and _not_a_body(text, tree)):
         # Precision mode's pick can be a comment box or an image caption; trafilatura's defaults
         # (recall over precision, with its fallbacks) then find the article around it.
         recall = {**options, "favor_precision": False}
-        _drop_comment_boxes(tree)
+        _drop_comment_boxes(_without_other_stories(tree))
         doc = trafilatura.bare_extraction(tree, **recall)
         rescued = (doc.text or "") if doc is not None else ""
         text = choose_main_text(text, rescued)
@@ -250,6 +250,26 @@ def _not_a_body(text: str, tree: lxml_html.HtmlElement) -> bool:
             node = node.getparent()
         return False
     return False
+
+
+# Containers of other stories: "more stories" streams and recommendation lists that infinite-scroll
+# pages append after the article (class or id words).
+_OTHER_STORIES = re.compile(r"(?:^|[-_\s])(?:related|recommend\w*|reco|more-?stories|morestories|stream|"
+                            r"read-?more|hot-?news|also-?read)(?:$|[-_\s])", re.I)
+
+
+def _without_other_stories(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """The tree without containers of other stories (never one holding the page's <h1>)."""
+    doomed = []
+    for el in tree.iter():
+        if isinstance(el.tag, str) and el.tag not in ("html", "body", "article", "main") and \
+                _OTHER_STORIES.search(f"{el.get('class', '')} {el.get('id', '')}"):
+            doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None and not any(True for _ in el.iter("h1")) and \
+                len(el.text_content()) < 0.8 * len(tree.text_content() or " "):
+            el.drop_tree()
+    return tree
 
 
 _COMMENT_BOX = re.compile(r"comment|(?:^|[-_\s])(?:tie|cmt|reply|replies)(?:$|[-_\s])|评论", re.I)
