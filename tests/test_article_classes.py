@@ -184,3 +184,14 @@ def test_a_stream_of_other_stories_after_the_article_is_not_its_text() -> None:
     a = article(html_page("<title>新股市场回暖</title>", body))
     assert STORY_ZH[:40] in a.text
     assert "另一篇报道的摘要" not in a.text
+
+
+@pytest.mark.parametrize("byline,want", [
+    ("发布时间 2026/03/02 22:36:13 by 版主", dt.datetime(2026, 3, 2, 22, 36, 13, tzinfo=HK)),
+    ("来源：本报 发布日期： 3/2/2026 5:54:13 AM", dt.datetime(2026, 3, 2, 5, 54, 13, tzinfo=HK)),
+    ("2026年03月02日 来源：本报", dt.datetime(2026, 3, 2, tzinfo=HK)),
+])
+def test_a_labelled_publication_date_in_an_unmarked_cell(byline: str, want: dt.datetime) -> None:
+    body = (f"<table><tr><td>今天是2026年3月9日</td></tr></table><h1>新股市场回暖</h1>"
+            f"<table><tr><td>{byline}</td></tr></table>{paragraphs(STORY_ZH)}")
+    assert article(html_page("<title>新股市场回暖</title>", body)).published_at == want

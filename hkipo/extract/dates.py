@@ -212,6 +212,9 @@ def find_published(tree: lxml_html.HtmlElement, page_html: str, url: str | None 
             return _with_time(PublishedTime(parsed[0], "byline", parsed[1]), tree)
     if unreadable:
         return None
+    labelled = _labelled_date(tree)
+    if labelled is not None:
+        return labelled
     written = _headline_date(tree)
     import htmldate
 
@@ -279,6 +282,50 @@ def _with_time(found: PublishedTime, tree: lxml_html.HtmlElement) -> PublishedTi
         if at.astimezone(HK).date() == local.date():
             return PublishedTime(at, found.source, assumed)
     return found
+
+
+# "发布时间：2005/03/15 22:36:13", "发布日期： 9/17/2004 5:54:13 AM", "2005年08月16日 来源：新华网":
+# a date the page labels as its publication time, or one standing right before the source or author.
+_LABEL = r"(?:发布日期|发布时间|发表时间|发表日期|发稿时间|刊登日期|出版日期|更新时间|posted on|published on|published)\s*[:：]?\s*"
+_BYLINE_AFTER = r"(?=\s*(?:[（(][^)）]{0,8}[)）])?\s*(?:来源|作者|记者|编辑|出处|稿源)\s*[:：])"
+_US_DATE = re.compile(r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>20\d{2})" + _TIME + _ZONE, re.I)
+_LABELLED = tuple(re.compile(_LABEL + "(?:" + p.pattern + ")", p.flags) for p in (*PATTERNS, _US_DATE)) + tuple(
+    re.compile("(?:" + p.pattern + ")" + _BYLINE_AFTER, p.flags) for p in PATTERNS[:2])
+
+
+def _labelled_date(tree: lxml_html.HtmlElement) -> PublishedTime | None:
+    """The first date the visible text labels as the publication time (or puts before 来源 / 作者)."""
+    text = unicodedata.normalize("NFKC", _visible_text(tree))
+    best: tuple[int, PublishedTime] | None = None
+    for pattern in _LABELLED:
+        m = pattern.search(text)
+        if not m or (best is not None and m.start() >= best[0]):
+            continue
+        g = m.groupdict()
+        try:
+            hour = int(g["h"]) if g.get("h") else 0
+            if g.get("ampm") and g["ampm"].lower().startswith("p") and hour < 12:
+                hour += 12
+            if g.get("ampm") and g["ampm"].lower().startswith("a") and hour == 12:
+                hour = 0
+            month = int(g["m"]) if g.get("m") else MONTHS.get((g.get("mon") or "").lower().rstrip("."))
+            if not month:
+                continue
+            value = dt.datetime(int(g["y"]), month, int(g["d"]), hour, int(g.get("mi") or 0), int(g.get("s") or 0))
+        except ValueError:
+            continue
+        if g.get("zone"):  # an offset or zone name: the ordinary reader handles those
+            parsed = parse_written_date(m.group(0))
+            if parsed is None:
+                continue
+            at, assumed = parsed
+        else:
+            aware = _aware(value)
+            if aware is None:
+                continue
+            at, assumed = aware
+        best = (m.start(), PublishedTime(at, "byline", assumed))
+    return best[1] if best else None
 
 
 def _headline_date(tree: lxml_html.HtmlElement) -> PublishedTime | None:
