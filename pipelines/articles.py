@@ -94,6 +94,7 @@ class Prepared:
     mentions: tuple[ArticleMention, ...]
     claims: tuple[Claim, ...]
     facts: StoryFacts | None = None  # None: unknown, the fingerprint alone decides (benchmarks' synthetic pages)
+    dropped: tuple[tuple[str, int], ...] = ()  # IPO figures the claim extractor left out, by reason
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -107,6 +108,7 @@ class BatchResult:
     refreshed: int = 0  # stories re-fetched from their own page
     copies: int = 0  # pages recorded as another URL of a stored story
     skipped: Counter = field(default_factory=Counter)  # reason -> pages not stored
+    figures_left_out: Counter = field(default_factory=Counter)  # reason -> figures not made claims
 
 
 def prepare(item: ArticleItem, securities: Sequence[Security], *, min_text_chars: int,
@@ -126,9 +128,12 @@ def prepare(item: ArticleItem, securities: Sequence[Security], *, min_text_chars
     mentions = tag_article(a.title, a.text, securities, folded_text=folded)
     if not mentions:
         return "not about any watchlist security"
-    claims = extract_claims(a.text, watchlist or securities, published_at=a.published_at, others=others)
+    dropped: Counter = Counter()
+    claims = extract_claims(a.text, watchlist or securities, published_at=a.published_at, others=others,
+                            dropped=dropped)
     facts = story_facts(a.title, a.text, watchlist or securities)
-    return Prepared(item, fingerprint(a.text, folded=folded), tuple(mentions), tuple(claims), facts)
+    return Prepared(item, fingerprint(a.text, folded=folded), tuple(mentions), tuple(claims), facts,
+                    tuple(sorted(dropped.items())))
 
 
 def _copies(a: StoryFacts | None, b: StoryFacts | None) -> bool:
@@ -412,6 +417,13 @@ def load_articles(ctx, run, items: Sequence[ArticleItem], securities: Sequence[S
         store(ctx, run, write)
     result = holder[0] if holder else BatchResult()
     result.skipped = skipped
+    for p in prepared:
+        result.figures_left_out.update(dict(p.dropped))
+    # Nothing left out silently: pages not stored and figures not made claims are on the run record.
+    for reason, count in sorted(skipped.items()):
+        run.warn(f"articles: {count} page(s) not stored: {reason}")
+    for reason, count in sorted(result.figures_left_out.items()):
+        run.warn(f"articles: {count} figure(s) left out: {reason}")
     log.info("articles: %d pages -> %d new, %d re-fetched, %d copies of stored stories, %d not stored%s; %d rows",
              len(items), result.new, result.refreshed, result.copies, sum(skipped.values()),
              f" ({dict(skipped)})" if skipped else "", result.rows)

@@ -124,3 +124,28 @@ def test_claims_have_a_broker_column(tmp_path: Path) -> None:
         cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
                                           "WHERE table_name = 'v_claims'").fetchall()}
     assert "broker" in cols
+
+
+def test_grey_market_figures_reach_the_ipo_views(tmp_path: Path) -> None:
+    from hkipo.core.config import load_config
+    from pipelines.reconcile import rebuild_ipo_stats
+    from pipelines.watchlist import sync_watchlist
+    from warehouse.claims import write_claims
+
+    config = load_config(None)
+    minimax = next(s for s in config.watchlist if s.code == "00100")
+    text = "据辉立证券暗盘交易平台显示，稀宇科技（00100.HK）暗盘收报 280 港元，较招股价涨 69.7%，每手 20 股，每手账面赚 2300 港元。"
+    found = extract_claims(text, config.watchlist, published_at=dt.datetime(2026, 1, 8, 20, 0, tzinfo=HK))
+    with db.writer(tmp_path / "wh.duckdb") as con:
+        sync_watchlist(con, config)
+        write_claims(con, found, source_kind="article", source_id="grey1", source_url="https://x.example/grey",
+                     extractor_version="test")
+        rebuild_ipo_stats(con)
+    with db.reader(tmp_path / "wh.duckdb") as con:
+        perf = con.execute("SELECT grey_market_close, grey_market_return, grey_market_lot_gain FROM "
+                           "v_first_day_performance WHERE hkex_code = '00100'").fetchone()
+        subs = con.execute("SELECT grey_market_close FROM v_subscription_stats WHERE hkex_code = '00100'").fetchone()
+        broker = con.execute("SELECT DISTINCT broker FROM v_claims WHERE basis = 'grey_market'").fetchall()
+    assert minimax.code == "00100"
+    assert perf == pytest.approx((280.0, 0.697, 2300.0)) and subs == (280.0,)
+    assert broker == [("Phillip Securities",)]

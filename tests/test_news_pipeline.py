@@ -109,7 +109,7 @@ def test_pages_about_no_watchlist_security_or_too_short_are_not_stored(ctx: JobC
 def test_claims_are_written_with_the_article_in_one_transaction(ctx: JobContext, monkeypatch: pytest.MonkeyPatch) -> None:
     seen = []
 
-    def fake_extract(text: str, securities, *, published_at=None, others=()):  # noqa: ANN001, ANN202
+    def fake_extract(text: str, securities, *, published_at=None, others=(), dropped=None):  # noqa: ANN001, ANN202
         seen.append(([s.code for s in securities], published_at))
         pos = text.index("345")
         return [Claim("00100", "first_day_close", 345.0, "HKD", quote=text[pos - 10:pos + 10], position=pos)]
@@ -123,7 +123,7 @@ def test_claims_are_written_with_the_article_in_one_transaction(ctx: JobContext,
     assert (kind, url, value) == ("article", "https://wallstreetcn.com/articles/3762105", 345.0)
     assert source_id == aid
 
-    def broken_extract(text: str, securities, *, published_at=None, others=()):  # noqa: ANN001, ANN202
+    def broken_extract(text: str, securities, *, published_at=None, others=(), dropped=None):  # noqa: ANN001, ANN202
         return [None]  # something the claim writer cannot store: it fails after the article rows
 
     monkeypatch.setattr(pipeline, "extract_claims", broken_extract)
@@ -149,7 +149,7 @@ def test_re_extracted_claims_replace_that_articles_claims_only(ctx: JobContext, 
     figures = {"345": ("first_day_close", 345.0), "235.4": ("first_day_open", 235.4)}
 
     def extract_these(wanted: list[str]):  # noqa: ANN202
-        def fake(text: str, securities, *, published_at=None, others=()):  # noqa: ANN001, ANN202
+        def fake(text: str, securities, *, published_at=None, others=(), dropped=None):  # noqa: ANN001, ANN202
             return [Claim("00100", figures[w][0], figures[w][1], "HKD", quote=w, position=text.find(w))
                     for w in wanted if w in text]
         return fake

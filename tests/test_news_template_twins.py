@@ -136,3 +136,13 @@ def test_a_syndicated_copy_keeps_its_url_and_what_only_it_says(ctx: JobContext, 
     assert load(ctx, first, copy).rows == 0
     load(ctx, first)
     assert rows(ctx, "SELECT count(*) FROM claims") == n_before
+
+
+def test_figures_left_out_and_pages_not_stored_are_counted_on_the_run(ctx: JobContext) -> None:
+    text = ALPHA_TEXT + "同日招股的蜜雪冰城则获5258倍认购。\n"
+    run = RunRecord(job="test")
+    result = pipeline.load_articles(ctx, run, [item("https://wire.example/a/1", text, title="阿尔法机器人认购"),
+                                               item("https://wire.example/a/2", "短讯。", title="短讯")], WATCHLIST)
+    assert result.figures_left_out["about another issuer"] >= 1
+    assert any("left out: about another issuer" in w for w in run.warnings)
+    assert any("not stored: too little text" in w for w in run.warnings)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from urllib.parse import SplitResult, urljoin, urlsplit
 
@@ -28,8 +29,10 @@ from hkipo.extract.dates import find_published
 Headers = Mapping[str, str | bytes | Sequence[str | bytes]]
 # Main text shorter than this gets trafilatura's slower fallback extractors too.
 RESCUE_BELOW_CHARS = 200
+# ... and so does a main text shorter than this that reads as comments or a caption (`_not_a_body`).
+SECOND_OPINION_BELOW_CHARS = 1500
 # Bump when extraction changes what it produces, so stored articles are re-written on the next fetch.
-EXTRACTOR_VERSION = "news-article/1"
+EXTRACTOR_VERSION = "news-article/2"
 # Formats a saved file may be instead of a page, by their first bytes (the spider has a Content-Type to go by).
 NOT_PAGES = ((b"%PDF-", "PDF document"), (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"),
              (b"GIF87a", "GIF image"), (b"GIF89a", "GIF image"), (b"PK\x03\x04", "ZIP archive"))
@@ -158,26 +161,177 @@ def _main_text(page: str, url: str) -> str:
                    include_images=False, include_links=False, favor_precision=True, deduplicate=False)
     # trafilatura alone first; its fallbacks (readability, jusText) cost 5x as much and only
     # matter when it finds next to nothing.
-    doc = trafilatura.bare_extraction(copy.deepcopy(tree), fast=True, **options)
+    doc = trafilatura.bare_extraction(_without_other_stories(copy.deepcopy(tree)), fast=True, **options)
     text = (doc.text or "") if doc is not None else ""
-    if len(text) < RESCUE_BELOW_CHARS:
-        doc = trafilatura.bare_extraction(tree, **options)
+    if len(text) < RESCUE_BELOW_CHARS or (len(text) < SECOND_OPINION_BELOW_CHARS and _not_a_body(text, tree)):
+        # Precision mode's pick can be a comment box or an image caption; trafilatura's defaults
+        # (recall over precision, with its fallbacks) then find the article around it.
+        recall = {**options, "favor_precision": False}
+        _drop_comment_boxes(_without_other_stories(tree))
+        doc = trafilatura.bare_extraction(tree, **recall)
         rescued = (doc.text or "") if doc is not None else ""
-        text = rescued if len(rescued) > len(text) else text
+        text = choose_main_text(text, rescued)
     text = re.sub(r"[ \t\u3000]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
+_TITLE_TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+")
+# Separators between a headline and the site, section or blog name in <title> / og:title.
+# A dash is a separator only with spaces around it: "对比试车—测试…" and "标题——副题" are punctuation.
+_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|»|«|::|--)\s*|\s+[-:—–]\s+")
+_PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
+
+
+def _title_tokens(text: str) -> set[str]:
+    return set(_TITLE_TOKEN.findall(unicodedata.normalize("NFKC", text).casefold()))
+
+
+def _overlap(a: str, b: str) -> float:
+    ta, tb = _title_tokens(a), _title_tokens(b)
+    return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
+
+
+def _width(text: str) -> int:
+    """Display width: a Han character says about as much as a short word's two letters."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _headline_of(title: str) -> str:
+    """The headline part of a <title> or og:title: the widest of its separated parts.
+
+    "标题_新闻频道_中国青年网", "多维博客 » 标题", "Headline : Short Wave : NPR",
+    "Joel on Software - 标题": the parts around the headline are site,
+    section and blog names, each narrower than the headline itself.
+    """
+    title = " ".join(_PRIVATE_USE.sub("", title).split())
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p and p.strip()]
+    if len(parts) < 2:
+        return title
+    widest = max(parts, key=_width)
+    return widest if _width(widest) >= 8 else title
+
+
+# "网友 123 评论", "回复", "顶 踩", "#3楼": what a comment box's lines say.
+_COMMENT_LINE = re.compile(r"网友|網友|回复|回覆|跟贴|跟帖|评论|評論|顶\s*\d|踩|\d+\s*楼|\d+\s*樓|reply|replies|comment|"
+                           r"\d+\s*(?:小时|分钟|天)前|\bago\b", re.I)
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+# Containers whose text is not the article: image captions and comment boxes (class, id or tag).
+_NOT_BODY = re.compile(r"caption|figcaption|pic|photo|img|image|comment|tie|reply|cmt|discuss|评论", re.I)
+
+
+def _comments(text: str) -> bool:
+    """Mostly comment lines (user names, replies, "3 小时前")."""
+    lines = _paragraphs(text)
+    return bool(lines) and sum(1 for line in lines if _COMMENT_LINE.search(line)) * 2 >= len(lines)
+
+
+def _not_a_body(text: str, tree: lxml_html.HtmlElement) -> bool:
+    """The extracted text reads as comments, or its longest line sits in a caption or comment container."""
+    if _comments(text):
+        return True
+    lines = _paragraphs(text)
+    if not lines:
+        return True
+    snippet = max(lines, key=len)[:24]
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or snippet not in (el.text or ""):
+            continue
+        node = el
+        for _ in range(6):  # the element and a few ancestors
+            if node is None or not isinstance(node.tag, str):
+                break
+            if _NOT_BODY.search(f"{node.tag} {node.get('class', '')} {node.get('id', '')}"):
+                return True
+            node = node.getparent()
+        return False
+    return False
+
+
+# Containers of other stories: "more stories" streams and recommendation lists that infinite-scroll
+# pages append after the article (class or id words).
+_OTHER_STORIES = re.compile(r"(?:^|[-_\s])(?:related|recommend\w*|reco|more-?stories|morestories|stream|"
+                            r"read-?more|hot-?news|also-?read)(?:$|[-_\s])", re.I)
+
+
+def _without_other_stories(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """The tree without containers of other stories (never one holding the page's <h1>)."""
+    doomed = []
+    for el in tree.iter():
+        if isinstance(el.tag, str) and el.tag not in ("html", "body", "article", "main") and \
+                _OTHER_STORIES.search(f"{el.get('class', '')} {el.get('id', '')}"):
+            doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None and not any(True for _ in el.iter("h1")) and \
+                len(el.text_content()) < 0.8 * len(tree.text_content() or " "):
+            el.drop_tree()
+    return tree
+
+
+_COMMENT_BOX = re.compile(r"comment|(?:^|[-_\s])(?:tie|cmt|reply|replies)(?:$|[-_\s])|评论", re.I)
+
+
+def _drop_comment_boxes(tree: lxml_html.HtmlElement) -> None:
+    """Remove comment containers (class or id) before the recall pass, which would keep them with the article."""
+    for el in [e for e in tree.iter() if isinstance(e.tag, str) and e.tag not in ("html", "body")
+               and _COMMENT_BOX.search(f"{e.get('class', '')} {e.get('id', '')}")]:
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
+def choose_main_text(first: str, second: str) -> str:
+    """The precision pick `first`, unless the recall pick `second` is the fuller, real body.
+
+    Called when `first` is next to nothing, comments or a caption. `second`
+    must be substantially longer (1.5x and 200 characters more) and not
+    comments itself: a page that really is short keeps its short text.
+    """
+    if not second:
+        return first
+    if not first or len(first) < RESCUE_BELOW_CHARS:
+        return second if len(second) > len(first) else first
+    if not _comments(second) and len(second) >= 1.5 * len(first) and len(second) - len(first) >= 200:
+        return second
+    return first
+
+
 def _title(tree: lxml_html.HtmlElement) -> str:
-    """og:title, else the first <h1>, else <title>."""
+    """The visible headline when the page has one, else og:title, else <title>; site names cut off.
+
+    The <h1> is what readers (and annotators) see, and og:title is often a
+    shortened or rewritten social-media line: an <h1> that shares enough
+    words with og:title or <title> wins over both; a page's only <h1> wins
+    even when it shares few (a rewritten og:title) unless it is a site name.
+    Navigation headings ("全部导航", "全新首页") share nothing with the title
+    and lose. No <h1>: og:title, else <title>, cut to the headline part.
+    """
     named = _meta(tree, "og:title", "twitter:title")
-    if named:
-        return named
+    page_title = " ".join((tree.findtext(".//title") or "").split())
+    refs = [r for r in (named, page_title) if r]
+    h1s = []
     for h1 in tree.iter("h1"):
-        text = " ".join(h1.text_content().split())
-        if text:
-            return text
-    return " ".join((tree.findtext(".//title") or "").split())
+        text = " ".join(_PRIVATE_USE.sub("", h1.text_content()).split())
+        if 2 <= len(text) <= 300 and text not in h1s:
+            h1s.append(text)
+    if h1s and refs:
+        score, best = max(((max(_overlap(h, r) for r in refs), h) for h in h1s), key=lambda x: x[0])
+        if score >= 0.3:
+            # An <h1> holding a widget's words after the headline ("…播报文章"): the shorter line it starts with.
+            for head in refs:
+                if len(head) >= 4 and best.startswith(head) and len(best) > len(head) and best[len(head)].isalnum():
+                    return head
+            return best
+        if len(h1s) == 1 and _width(h1s[0]) >= 12 and not any(h1s[0] in r for r in refs):
+            return h1s[0]
+    elif h1s:
+        return h1s[0]
+    for ref in refs:
+        return _headline_of(ref)
+    return ""
 
 
 _SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->", re.I)

@@ -203,14 +203,19 @@ def find_published(tree: lxml_html.HtmlElement, page_html: str, url: str | None 
         for value in values:
             parsed = parse_machine_date(value)
             if parsed:
-                return PublishedTime(parsed[0], source, parsed[1])
+                found = PublishedTime(parsed[0], source, parsed[1])
+                return _with_time(found, tree) if _date_only(value) else found
             unreadable = unreadable or bool(value.strip())
     for text in _byline_texts(tree):
         parsed = parse_written_date(text)
         if parsed:
-            return PublishedTime(parsed[0], "byline", parsed[1])
+            return _with_time(PublishedTime(parsed[0], "byline", parsed[1]), tree)
     if unreadable:
         return None
+    labelled = _labelled_date(tree)
+    if labelled is not None:
+        return labelled
+    written = _headline_date(tree)
     import htmldate
 
     try:
@@ -220,5 +225,132 @@ def find_published(tree: lxml_html.HtmlElement, page_html: str, url: str | None 
         found = None
     if found:
         day = dt.date.fromisoformat(found)
-        return PublishedTime(dt.datetime(day.year, day.month, day.day, tzinfo=HK), "htmldate", True)
+        if written is not None and written.at.date() == day:
+            return written
+        return _with_time(PublishedTime(dt.datetime(day.year, day.month, day.day, tzinfo=HK), "htmldate", True), tree)
+    return written
+
+
+def _date_only(value: str) -> bool:
+    """A statement with a day and no time of day ("2026-01-09", "2026年1月9日")."""
+    return not re.search(r"\d[:：時时]\d|T\d", unicodedata.normalize("NFKC", value))
+
+
+def _visible_text(tree: lxml_html.HtmlElement) -> str:
+    body = tree.find("body")
+    root = body if body is not None else tree
+    parts = []
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "noscript", "option"):
+            continue
+        if el.text:
+            parts.append(el.text)
+        for child in el:
+            if child.tail:
+                parts.append(child.tail)
+    return " ".join(" ".join(parts).split())
+
+
+_DATE_TIME_PATTERNS = tuple(re.compile(p.pattern.replace(_TIME, _TIME[3:-2]), p.flags) for p in PATTERNS)
+
+
+def _times_written(tree: lxml_html.HtmlElement, limit: int = 200) -> list[tuple[int, dt.datetime, bool]]:
+    """Dates written with a time of day in the page's visible text: (offset, aware datetime, tz_assumed)."""
+    text = unicodedata.normalize("NFKC", _visible_text(tree))
+    out = []
+    for pattern in _DATE_TIME_PATTERNS:
+        for m in pattern.finditer(text):
+            parsed = parse_written_date(m.group(0))
+            if parsed:
+                out.append((m.start(), parsed[0], parsed[1]))
+            if len(out) >= limit:
+                break
+    return sorted(out, key=lambda x: x[0])
+
+
+def _with_time(found: PublishedTime, tree: lxml_html.HtmlElement) -> PublishedTime:
+    """A date stated without a time gets the time the page writes for that same day, if it writes one.
+
+    Old Chinese portals put "2005-07-31 12:30" in an unmarked table cell while
+    their markup (or the URL) gives the day only: the first time written on
+    that day is the publication time; a time on another day says nothing.
+    """
+    local = found.at.astimezone(HK) if found.at.tzinfo else found.at
+    if (local.hour, local.minute, local.second) != (0, 0, 0):
+        return found
+    for _, at, assumed in _times_written(tree):
+        if at.astimezone(HK).date() == local.date():
+            return PublishedTime(at, found.source, assumed)
+    return found
+
+
+# "发布时间：2005/03/15 22:36:13", "发布日期： 9/17/2004 5:54:13 AM", "2005年08月16日 来源：新华网":
+# a date the page labels as its publication time, or one standing right before the source or author.
+_LABEL = r"(?:发布日期|发布时间|发表时间|发表日期|发稿时间|刊登日期|出版日期|更新时间|posted on|published on|published)\s*[:：]?\s*"
+_BYLINE_AFTER = r"(?=\s*(?:[（(][^)）]{0,8}[)）])?\s*(?:来源|作者|记者|编辑|出处|稿源)\s*[:：])"
+_US_DATE = re.compile(r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>20\d{2})" + _TIME + _ZONE, re.I)
+_LABELLED = tuple(re.compile(_LABEL + "(?:" + p.pattern + ")", p.flags) for p in (*PATTERNS, _US_DATE)) + tuple(
+    re.compile("(?:" + p.pattern + ")" + _BYLINE_AFTER, p.flags) for p in PATTERNS[:2])
+
+
+def _labelled_date(tree: lxml_html.HtmlElement) -> PublishedTime | None:
+    """The first date the visible text labels as the publication time (or puts before 来源 / 作者)."""
+    text = unicodedata.normalize("NFKC", _visible_text(tree))
+    best: tuple[int, PublishedTime] | None = None
+    for pattern in _LABELLED:
+        m = pattern.search(text)
+        if not m or (best is not None and m.start() >= best[0]):
+            continue
+        g = m.groupdict()
+        try:
+            hour = int(g["h"]) if g.get("h") else 0
+            if g.get("ampm") and g["ampm"].lower().startswith("p") and hour < 12:
+                hour += 12
+            if g.get("ampm") and g["ampm"].lower().startswith("a") and hour == 12:
+                hour = 0
+            month = int(g["m"]) if g.get("m") else MONTHS.get((g.get("mon") or "").lower().rstrip("."))
+            if not month:
+                continue
+            value = dt.datetime(int(g["y"]), month, int(g["d"]), hour, int(g.get("mi") or 0), int(g.get("s") or 0))
+        except ValueError:
+            continue
+        if g.get("zone"):  # an offset or zone name: the ordinary reader handles those
+            parsed = parse_written_date(m.group(0))
+            if parsed is None:
+                continue
+            at, assumed = parsed
+        else:
+            aware = _aware(value)
+            if aware is None:
+                continue
+            at, assumed = aware
+        best = (m.start(), PublishedTime(at, "byline", assumed))
+    return best[1] if best else None
+
+
+def _headline_date(tree: lxml_html.HtmlElement) -> PublishedTime | None:
+    """A date with a time written in the visible text after the headline (unmarked bylines), else None.
+
+    Only after the <h1> or the <title>'s text, so a top bar's "today" is not
+    taken for the story's date; only with a time, so a date in the story
+    ("on 9 January") is not either.
+    """
+    text = unicodedata.normalize("NFKC", _visible_text(tree))
+    start = -1
+    h1 = next((" ".join(h.text_content().split()) for h in tree.iter("h1") if h.text_content().strip()), "")
+    title = " ".join((tree.findtext(".//title") or "").split())
+    for anchor in (h1, title, title[:12]):
+        if anchor and len(anchor) >= 4:
+            start = text.find(unicodedata.normalize("NFKC", anchor))
+            if start >= 0:
+                break
+    if start < 0:
+        return None
+    window = text[start:start + 600]
+    for pattern in _DATE_TIME_PATTERNS:
+        m = pattern.search(window)
+        if m:
+            parsed = parse_written_date(m.group(0))
+            if parsed:
+                return PublishedTime(parsed[0], "byline", parsed[1])
     return None

@@ -9,6 +9,8 @@
 -- and claims differ by more than [prices] first_day_tolerance (relative;
 -- written to warehouse_meta by the prices job, 1% if it never ran).
 -- Turnover is an estimate: Yahoo has no turnover, so volume x (H+L+C)/3.
+-- grey_market_* are the reconciled grey-market claims (HK$, fraction of the
+-- offer price, HK$ per board lot).
 CREATE OR REPLACE VIEW v_first_day_performance AS
 WITH first_bar AS (
     SELECT symbol, min(trade_date) AS first_trade_date
@@ -23,7 +25,10 @@ claimed AS (
         max('claims:' || source_kind) FILTER (WHERE metric = 'first_day_open')  AS c_open_src,
         max('claims:' || source_kind) FILTER (WHERE metric = 'first_day_high')  AS c_high_src,
         max('claims:' || source_kind) FILTER (WHERE metric = 'first_day_low')   AS c_low_src,
-        max('claims:' || source_kind) FILTER (WHERE metric = 'first_day_close') AS c_close_src
+        max('claims:' || source_kind) FILTER (WHERE metric = 'first_day_close') AS c_close_src,
+        max(value) FILTER (WHERE metric = 'grey_market_close' AND unit = 'HKD')    AS grey_market_close,
+        max(value) FILTER (WHERE metric = 'grey_market_return')                    AS grey_market_return,
+        max(value) FILTER (WHERE metric = 'grey_market_lot_gain' AND unit = 'HKD') AS grey_market_lot_gain
     FROM ipo_stats GROUP BY hkex_code
 ),
 tolerance AS (
@@ -39,6 +44,7 @@ joined AS (
         b.volume AS b_volume,
         c.c_open, c.c_high, c.c_low, c.c_close,
         c.c_open_src, c.c_high_src, c.c_low_src, c.c_close_src,
+        c.grey_market_close, c.grey_market_return, c.grey_market_lot_gain,
         tol.tol
     FROM v_ipo_terms t
     CROSS JOIN tolerance tol
@@ -104,5 +110,11 @@ SELECT
         OR abs(b_low / c_low - 1) > tol OR abs(b_close / c_close - 1) > tol
     ), FALSE)                                       AS disagrees_with_claims,
     shares_outstanding,
-    close_v * shares_outstanding                    AS first_day_market_cap
+    close_v * shares_outstanding                    AS first_day_market_cap,
+    -- The grey market (暗盘, the evening before listing; reconciled news claims, issue 13), and the
+    -- first-day close against it.
+    grey_market_close,
+    grey_market_return,
+    grey_market_lot_gain,
+    close_v / grey_market_close - 1                 AS close_vs_grey_market
 FROM chosen;

@@ -59,6 +59,9 @@ SELECT
     f.open_return   AS first_day_open_return,
     f.close_return  AS first_day_close_return,
     f.figures_source AS first_day_source,
+    f.grey_market_close,
+    f.grey_market_return,
+    f.grey_market_lot_gain,
     coalesce(p.figures_from_announcement, 0) AS figures_from_announcement,
     coalesce(p.figures, 0)                   AS figures
 FROM v_first_day_performance f

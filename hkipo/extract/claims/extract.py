@@ -43,6 +43,7 @@ import dataclasses
 import datetime as dt
 import logging
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -174,7 +175,8 @@ class _Ctx:
 
 
 def extract_claims(text: str, securities: Sequence[Security], *,
-                   published_at: dt.datetime | None = None, others: Sequence[str] = ()) -> list[Claim]:
+                   published_at: dt.datetime | None = None, others: Sequence[str] = (),
+                   dropped: Counter | None = None) -> list[Claim]:
     """Every figure `text` states about a watchlist security, attributed by sentence.
 
     Pass the whole watchlist, not only the securities the article is tagged
@@ -182,6 +184,7 @@ def extract_claims(text: str, securities: Sequence[Security], *,
     it looks like one naming nobody and its figures carry over to the
     previous sentence's subject. `others`: names of other issuers hkipo
     knows (discovered listings; `entities.names_in`), besides the shipped list.
+    `dropped`, when given, counts the IPO figures left out, by reason.
     """
     if not text or not securities:
         return []
@@ -240,12 +243,18 @@ def extract_claims(text: str, securities: Sequence[Security], *,
         for q in sent_qs:
             subject = _subject(ctx, q, sent_entities, carried, prev_entities, continues=continues)
             if subject is None or subject not in by_code:
+                if dropped is not None and _meaning(ctx, q) is not None:
+                    others_named = any(e.code is None for e in sent_entities)
+                    dropped["about another issuer" if others_named else
+                            "no subject (no name, no anaphor)"] += 1
                 continue
             meaning = _meaning(ctx, q)
             if meaning is None:
                 continue
             claim = _claim(ctx, q, meaning, by_code[subject], published, context_day)
             if claim is None:
+                if dropped is not None:
+                    dropped["not a listing-day figure, or implausible"] += 1
                 continue
             key = (claim.hkex_code, claim.metric, claim.value, claim.unit, claim.basis, claim.qualifier, claim.as_of)
             if key not in seen:
