@@ -21,6 +21,7 @@ from pipelines.reconcile import rebuild_ipo_stats
 from warehouse import db
 
 HKEX = FIXTURES / "hkex"
+FN = HKEX / "formal_notice"
 HK = ZoneInfo("Asia/Hong_Kong")
 
 
@@ -74,7 +75,7 @@ def test_lockup_expiry_stated_derived_or_unknown() -> None:
 
 
 def test_notice_stored_as_offer_claims_and_sponsors(tmp_db: Path) -> None:
-    notice = parse_formal_notice_pdf(HKEX / "formal_notice_en_fixed.pdf")
+    notice = parse_formal_notice_pdf(FN / "en_fixed.pdf")
     with db.writer(tmp_db) as con, db.transaction(con):
         first = write_formal_notice(con, notice, _ann("02998"), calendar=CalendarConfig())
     with db.writer(tmp_db) as con, db.transaction(con):
@@ -99,7 +100,7 @@ def test_notice_stored_as_offer_claims_and_sponsors(tmp_db: Path) -> None:
 
 
 def test_calendar_stages_closing_soon_and_entry_fee(tmp_db: Path) -> None:
-    zh = parse_formal_notice_pdf(HKEX / "formal_notice_zh_range.pdf")
+    zh = parse_formal_notice_pdf(FN / "zh_range.pdf")
     now = dt.datetime.now(HK).replace(tzinfo=None, second=0, microsecond=0)
     day = dt.timedelta(days=1)
     h = dt.timedelta(hours=1)
@@ -134,7 +135,7 @@ def test_calendar_stages_closing_soon_and_entry_fee(tmp_db: Path) -> None:
 
 
 def test_price_fixed_below_range_and_planned_figures_as_claims(tmp_db: Path) -> None:
-    notice = parse_formal_notice_pdf(HKEX / "formal_notice_zh_range.pdf")
+    notice = parse_formal_notice_pdf(FN / "zh_range.pdf")
     final = [Claim("03999", "offer_price", 8.50, "HKD", "最終發售價：每股H股8.50港元", page=1),
              Claim("03999", "shares_offered", 57_500_000, "shares", "發售股份數目：57,500,000股H股", page=1),
              Claim("03999", "listing_date", None, "date", "開始買賣日期：2026年3月12日", value_text="2026-03-12", page=1)]
