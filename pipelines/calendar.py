@@ -189,3 +189,21 @@ def write_calendar_settings(con: duckdb.DuckDBPyConnection, cfg: CalendarConfig)
     now = dt.datetime.now(dt.timezone.utc)
     table = pa.Table.from_pylist([{"key": k, "value": v, "updated_at": now} for k, v in values.items()], schema=schema)
     return merge(con, "warehouse_meta", table, ["key"])
+
+
+def known_formal_notice_urls(ctx) -> set[str]:  # noqa: ANN001 - hkipo.core.context.JobContext
+    """Formal notices already stored as parsed by the current parser (the spider does not fetch them again)."""
+    from warehouse import db
+
+    with db.reader(ctx.db_path, lock_timeout=ctx.config.database.lock_timeout_seconds) as con:
+        rows = con.execute("SELECT url FROM announcements WHERE kind = 'formal_notice' AND parser_version = ?",
+                           [PARSER_VERSION]).fetchall()
+    return {r[0] for r in rows}
+
+
+def open_offer_windows(con: duckdb.DuckDBPyConnection) -> list[tuple[dt.date, dt.date]]:
+    """(opens, closes) of every stored offer whose application lists have not closed (for the daemon's hourly checks)."""
+    rows = con.execute("SELECT offer_open_date, offer_close_date FROM offers WHERE offer_open_date IS NOT NULL "
+                       "AND offer_close_date IS NOT NULL AND offer_close_date >= "
+                       "CAST(now() AT TIME ZONE 'Asia/Hong_Kong' AS DATE) - 1").fetchall()
+    return [(a, b) for a, b in rows]

@@ -35,6 +35,7 @@ How it is read:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from pathlib import Path
 
 from hkipo.core.codes import InvalidCode, normalize_code
 from hkipo.core.errors import UserError
-from hkipo.core.items import Claim
+from hkipo.core.items import Announcement, Claim
 from hkipo.core.textnorm import fold
 
 PARSER_VERSION = "formal_notice/1"
@@ -767,3 +768,24 @@ def parse_formal_notice_pdf(source: bytes | str | Path, *, code: str | None = No
         return parse_formal_notice_text(pages, n_pages=n, code=code)
     except NotAFormalNotice as e:
         raise NotAFormalNotice(f"{label}: {e}") from None
+
+
+@dataclass(frozen=True)
+class ParsedFormalNotice:
+    """What the hkex spider yields for a formal notice PDF: the document and what it says."""
+
+    announcement: Announcement
+    notice: FormalNotice
+
+
+def formal_notice_from_pdf(body: bytes, url: str, *, news_id: str | None, title: str | None,
+                           published_at: dt.datetime | None, code: str, language: str) -> ParsedFormalNotice:
+    """Parse one downloaded formal notice (UserError subclasses if it is not one, or is another issuer's)."""
+    notice = parse_formal_notice_pdf(body, code=code, name=url)
+    ann = Announcement(
+        announcement_id=f"{news_id or hashlib.sha1(url.encode()).hexdigest()[:12]}-{language}",
+        hkex_code=notice.hkex_code or normalize_code(code), title=title or "Formal Notice", language=language,
+        url=url, published_at=published_at, parser_version=PARSER_VERSION, kind="formal_notice",
+        pdf_sha256=hashlib.sha256(body).hexdigest(), pages=notice.pages, text=notice.text,
+    )
+    return ParsedFormalNotice(ann, notice)
