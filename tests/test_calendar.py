@@ -217,3 +217,32 @@ def test_sponsor_record_across_names(tmp_db: Path) -> None:
     assert gs[:4] == ("goldman sachs", ["Goldman Sachs (Asia) L.L.C.", "高盛（亞洲）有限責任公司"], 2, ["09011", "09012"])
     assert gs[4] == pytest.approx((0.2 - 0.1) / 2) and gs[5] == pytest.approx(0.5)
     assert gs[6] == 1 and gs[7] == pytest.approx(0.10 - 0.05)
+
+
+def test_the_hkex_job_runs_hourly_while_an_offer_is_open() -> None:
+    from hkipo.core.config import default_config_text, parse_config
+    from scheduler.schedule import build_schedule
+
+    config = parse_config(default_config_text(), "<default>")
+    tz = ZoneInfo(config.schedule.timezone)
+    plain = next(s for s in build_schedule(config) if s.job == "hkex")
+    spec = next(s for s in build_schedule(config, open_offers=[(dt.date(2026, 5, 4), dt.date(2026, 5, 7))])
+                if s.job == "hkex")
+    assert "2026-05-04..2026-05-07" in spec.description and "2026-05-04" not in plain.description
+    start = dt.datetime(2026, 5, 5, 10, 30, tzinfo=tz)  # inside the offer period: the next run within the hour
+    fire = spec.trigger.get_next_fire_time(None, start)
+    assert start < fire <= start + dt.timedelta(hours=1)
+    after = dt.datetime(2026, 5, 8, 10, 30, tzinfo=tz)  # closed: back to the daily cron (20:00)
+    assert spec.trigger.get_next_fire_time(None, after) == dt.datetime(2026, 5, 8, 20, 0, tzinfo=tz)
+
+
+def test_open_offer_windows_from_the_warehouse(tmp_db: Path) -> None:
+    from pipelines.calendar import open_offer_windows
+
+    zh = parse_formal_notice_pdf(FN / "zh_range.pdf")
+    now = dt.datetime.now(HK).replace(tzinfo=None, second=0, microsecond=0)
+    with db.writer(tmp_db) as con, db.transaction(con):
+        write_formal_notice(con, _moved(zh, "09021", offer_open=now - dt.timedelta(days=1),
+                                        offer_close=now + dt.timedelta(days=2)), _ann("09021", n=1))
+        write_formal_notice(con, zh, _ann("03999", n=2))  # closed in March 2026
+        assert open_offer_windows(con) == [((now - dt.timedelta(days=1)).date(), (now + dt.timedelta(days=2)).date())]
