@@ -246,3 +246,25 @@ def test_open_offer_windows_from_the_warehouse(tmp_db: Path) -> None:
                                         offer_close=now + dt.timedelta(days=2)), _ann("09021", n=1))
         write_formal_notice(con, zh, _ann("03999", n=2))  # closed in March 2026
         assert open_offer_windows(con) == [((now - dt.timedelta(days=1)).date(), (now + dt.timedelta(days=2)).date())]
+
+
+def test_status_shows_open_offers_and_upcoming_lockups(tmp_db: Path, tmp_path: Path) -> None:
+    from helpers import run_hkipo
+
+    zh = parse_formal_notice_pdf(FN / "zh_range.pdf")
+    now = dt.datetime.now(HK).replace(tzinfo=None, second=0, microsecond=0)
+    close = now + dt.timedelta(hours=5)
+    today = now.date()
+    with db.writer(tmp_db) as con, db.transaction(con):
+        write_formal_notice(con, _moved(zh, "09031", offer_open=now - dt.timedelta(days=2), offer_close=close,
+                                        allotment_results_date=(now + dt.timedelta(days=4)).date(),
+                                        listing_date=now + dt.timedelta(days=5)), _ann("09031"))
+        write_lockups(con, "09031", [Lockup("Cornerstone Fund A", "cornerstone", 1_000_000,
+                                            expiry_date=today + dt.timedelta(days=10))],
+                      listing_date=None, source_kind="announcement", source_id="x")
+    proc = run_hkipo("status", "--db", str(tmp_db), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "offers (IPO calendar" in out and "09031" in out and "open (closing soon)" in out
+    assert "HK$8.80-10.20" in out and "5151.43" in out and close.strftime("%Y-%m-%d %H:%M") in out
+    assert "upcoming lock-up expiries" in out and "Cornerstone Fund A" in out and "stated" in out
