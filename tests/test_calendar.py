@@ -268,3 +268,26 @@ def test_status_shows_open_offers_and_upcoming_lockups(tmp_db: Path, tmp_path: P
     assert "offers (IPO calendar" in out and "09031" in out and "open (closing soon)" in out
     assert "HK$8.80-10.20" in out and "5151.43" in out and close.strftime("%Y-%m-%d %H:%M") in out
     assert "upcoming lock-up expiries" in out and "Cornerstone Fund A" in out and "stated" in out
+
+
+def test_report_has_a_calendar_section(tmp_db: Path, tmp_path: Path) -> None:
+    from helpers import run_hkipo
+
+    zh = parse_formal_notice_pdf(FN / "zh_range.pdf")
+    now = dt.datetime.now(HK).replace(tzinfo=None, second=0, microsecond=0)
+    with db.writer(tmp_db) as con, db.transaction(con):
+        write_formal_notice(con, _moved(zh, "09041", offer_open=now + dt.timedelta(days=1),
+                                        offer_close=now + dt.timedelta(days=4),
+                                        allotment_results_date=(now + dt.timedelta(days=7)).date(),
+                                        listing_date=now + dt.timedelta(days=8)), _ann("09041"))
+        write_lockups(con, "09041", [Lockup("Founder Holdings", "controlling_shareholder", 60_000_000,
+                                            expiry_date=now.date() + dt.timedelta(days=20))],
+                      listing_date=None, source_kind="announcement", source_id="x")
+    out = tmp_path / "rep"
+    proc = run_hkipo("report", "--db", str(tmp_db), "--out", str(out), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    html = (out / "index.html").read_text(encoding="utf-8")
+    section = html[html.index('id="calendar"'):html.index('id="ipos"')]
+    assert "09041 Auspicious Cloud" in section and "upcoming" in section and "HK$8.80-10.20" in section
+    assert "5,151.43" in section and "Founder Holdings" in section and "controlling shareholder" in section
+    assert "60,000,000" in section and "stated" in section
