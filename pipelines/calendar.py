@@ -207,3 +207,19 @@ def open_offer_windows(con: duckdb.DuckDBPyConnection) -> list[tuple[dt.date, dt
                        "AND offer_close_date IS NOT NULL AND offer_close_date >= "
                        "CAST(now() AT TIME ZONE 'Asia/Hong_Kong' AS DATE) - 1").fetchall()
     return [(a, b) for a, b in rows]
+
+
+def lockups_from_cornerstones(rows: Sequence[object]) -> list[Lockup]:
+    """Cornerstone rows of a parsed allotment announcement (issue 12's `Cornerstone`: investor, shares,
+    lockup_expiry as an ISO date where the lock-up table states one, quote) as lock-ups.
+
+    An expiry the announcement does not state stays unknown: the usual six months is not assumed.
+    """
+    out = []
+    for r in rows:
+        expiry = getattr(r, "lockup_expiry", None)
+        out.append(Lockup(holder=str(getattr(r, "investor")), holder_kind="cornerstone",
+                          shares_locked=float(getattr(r, "shares")) if getattr(r, "shares", None) else None,
+                          expiry_date=dt.date.fromisoformat(expiry) if expiry else None,
+                          quote=getattr(r, "quote", None)))
+    return out

@@ -291,3 +291,18 @@ def test_report_has_a_calendar_section(tmp_db: Path, tmp_path: Path) -> None:
     assert "09041 Auspicious Cloud" in section and "upcoming" in section and "HK$8.80-10.20" in section
     assert "5,151.43" in section and "Founder Holdings" in section and "controlling shareholder" in section
     assert "60,000,000" in section and "stated" in section
+
+
+def test_cornerstone_rows_become_lockups_without_guessing_the_period() -> None:
+    from types import SimpleNamespace
+
+    from pipelines.calendar import lockups_from_cornerstones
+
+    rows = [SimpleNamespace(investor="Fund A", shares=1_200_000, share_of_offer=0.05, lockup_expiry="2026-09-09",
+                            page=4, quote="Fund A 1,200,000 5.00% 2026年9月9日"),
+            SimpleNamespace(investor="Fund B", shares=800_000, share_of_offer=0.03, lockup_expiry=None, page=4,
+                            quote="Fund B 800,000 3.00%")]
+    a, b = lockups_from_cornerstones(rows)
+    assert (a.holder, a.shares_locked, a.expiry_date) == ("Fund A", 1_200_000, dt.date(2026, 9, 9))
+    assert lockup_expiry(a, dt.date(2026, 3, 10)) == (dt.date(2026, 9, 9), "stated")
+    assert lockup_expiry(b, dt.date(2026, 3, 10)) == (None, "unknown")
