@@ -223,3 +223,12 @@ def lockups_from_cornerstones(rows: Sequence[object]) -> list[Lockup]:
                           expiry_date=dt.date.fromisoformat(expiry) if expiry else None,
                           quote=getattr(r, "quote", None)))
     return out
+
+
+def write_announcement_sponsors(con: duckdb.DuckDBPyConnection, announcement: Announcement) -> int:
+    """Sponsors an announcement names in a sentence (hkipo.extract.sponsors), synced for that announcement."""
+    from hkipo.extract.sponsors import sponsors_named
+
+    names = sponsors_named(announcement.text or "")
+    return write_sponsors(con, announcement.hkex_code, [("sponsor", n) for n in names],
+                          source_kind="announcement", source_id=announcement.announcement_id)

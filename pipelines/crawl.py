@@ -28,7 +28,7 @@ from hkipo.core.runs import RunRecord
 from hkipo.extract.formal_notice import ParsedFormalNotice
 from pipelines.announcements import known_pdf_urls, write_announcement
 from pipelines.articles import known_article_urls, load_articles
-from pipelines.calendar import known_formal_notice_urls, write_formal_notice
+from pipelines.calendar import known_formal_notice_urls, write_announcement_sponsors, write_formal_notice
 from pipelines.runs import begin_run, end_run, write
 from spiders.context import CONTEXT_SETTING, RUN_SETTING, SKIP_URLS_SETTING, HkipoAddon, crawl_context
 from spiders.runner import run_crawl
@@ -184,7 +184,8 @@ class AnnouncementPipeline:
         if isinstance(item, ParsedAnnouncement):
             for w in item.warnings:
                 self.run.warn(f"{item.announcement.url}: {w}")
-            n = write(self.ctx, self.run, lambda con: write_announcement(con, item))
+            n = write(self.ctx, self.run, lambda con: write_announcement(con, item)
+                      + write_announcement_sponsors(con, item.announcement))
             stats = self.crawler.stats
             stats.inc_value("hkex/announcements")
             stats.inc_value("hkex/claims", len(item.claims))

@@ -306,3 +306,15 @@ def test_cornerstone_rows_become_lockups_without_guessing_the_period() -> None:
     assert (a.holder, a.shares_locked, a.expiry_date) == ("Fund A", 1_200_000, dt.date(2026, 9, 9))
     assert lockup_expiry(a, dt.date(2026, 3, 10)) == (dt.date(2026, 9, 9), "stated")
     assert lockup_expiry(b, dt.date(2026, 3, 10)) == (None, "unknown")
+
+
+def test_sponsors_named_in_an_allotment_announcement_are_stored(tmp_db: Path) -> None:
+    from pipelines.calendar import write_announcement_sponsors
+
+    ann = dataclasses.replace(_ann("09051", "allotment_results"),
+                              text="董事確認，摩根士丹利亞洲有限公司及甲乙融資（香港）有限公司擔任聯席保薦人。")
+    with db.writer(tmp_db) as con, db.transaction(con):
+        assert write_announcement_sponsors(con, ann) == 2
+        assert write_announcement_sponsors(con, ann) == 0
+        rows = con.execute("SELECT role, sponsor_key, name FROM ipo_sponsors ORDER BY name").fetchall()
+    assert rows == [("sponsor", "morgan stanley", "摩根士丹利亞洲有限公司"), ("sponsor", "甲乙", "甲乙融資（香港）有限公司")]

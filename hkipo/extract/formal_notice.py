@@ -560,6 +560,12 @@ def parse_formal_notice_text(pages: Sequence[str], *, n_pages: int | None = None
     if name_zh:
         fields["name_zh"] = Value(None, name_zh, "text", _summary_page(doc) + 1, name_zh)
     sponsors, ocs, kind = _roles(doc, notes, warnings)
+    if not sponsors:  # logos under the heading; a sentence may still name them
+        from hkipo.extract.sponsors import sponsors_named
+
+        sponsors = sponsors_named("\n".join(doc.flat_pages))
+        if sponsors:
+            notes.pop("sponsors", None)
     if kind:
         fields["sponsor_kind"] = Value(None, kind, "text", _summary_page(doc) + 1, kind)
     if sponsors:
