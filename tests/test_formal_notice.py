@@ -135,3 +135,18 @@ def test_the_committed_fixtures_are_their_generators_output(tmp_path) -> None:  
     for pdf in FN.glob("*.pdf"):
         assert (tmp_path / pdf.name).read_bytes() == pdf.read_bytes(), \
             f"{pdf.name}: run python tests/fixtures/hkex/formal_notice/make_fixtures.py"
+
+
+def test_gem_share_offer_labels_from_text() -> None:
+    from hkipo.extract.formal_notice import parse_formal_notice_text
+
+    pages = ["本公告並非招股章程。",
+             "甲乙丙科技控股有限公司\n（於開曼群島註冊成立的有限公司）\n股份發售\n"
+             "股份發售項下的發售股份數目 ： 100,000,000股股份\n公開發售股份數目 ： 10,000,000股股份\n"
+             "配售股份數目 ： 90,000,000股股份\n發售價 ： 每股發售股份0.50港元\n股份代號 ： 8999\n"
+             "網上白表服務\n預期時間表\n公開發售開始. . . . 2026年5月4日（星期一）上午九時正\n"
+             "股份將以每手5,000股為買賣單位進行買賣。"]
+    r = parse_formal_notice_text(pages)
+    assert (r.get("shares_offered"), r.get("public_offer_shares"), r.get("international_offer_shares")) == (
+        100_000_000, 10_000_000, 90_000_000)
+    assert (r.hkex_code, r.get("offer_price"), r.get("board_lot")) == ("08999", 0.50, 5000)
