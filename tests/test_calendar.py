@@ -318,3 +318,17 @@ def test_sponsors_named_in_an_allotment_announcement_are_stored(tmp_db: Path) ->
         assert write_announcement_sponsors(con, ann) == 0
         rows = con.execute("SELECT role, sponsor_key, name FROM ipo_sponsors ORDER BY name").fetchall()
     assert rows == [("sponsor", "morgan stanley", "摩根士丹利亞洲有限公司"), ("sponsor", "甲乙", "甲乙融資（香港）有限公司")]
+
+
+def test_daemon_schedules_hourly_hkex_runs_for_a_stored_open_offer(tmp_db: Path) -> None:
+    from hkipo.core.config import default_config_text, parse_config
+    from scheduler.daemon import Daemon
+
+    zh = parse_formal_notice_pdf(FN / "zh_range.pdf")
+    now = dt.datetime.now(HK).replace(tzinfo=None, second=0, microsecond=0)
+    opens, closes = now - dt.timedelta(days=1), now + dt.timedelta(days=2)
+    with db.writer(tmp_db) as con, db.transaction(con):
+        write_formal_notice(con, _moved(zh, "09061", offer_open=opens, offer_close=closes), _ann("09061"))
+    daemon = Daemon(parse_config(default_config_text(), "<default>"), db_path=tmp_db)
+    hkex = next(s for s in daemon.specs if s.job == "hkex")
+    assert f"{opens:%Y-%m-%d}..{closes:%Y-%m-%d}" in hkex.description
