@@ -81,6 +81,22 @@ def refusals_of(folders: list[Path]) -> list[str]:
     return out
 
 
+def sponsors_in(folder: Path) -> list[tuple[str, list[str]]]:
+    from hkipo.extract.formal_notice import _flatten, _clean, read_pdf
+    from hkipo.extract.sponsors import sponsors_named
+
+    out = []
+    for pdf in sorted(folder.glob("*.pdf")):
+        try:
+            _, pages = read_pdf(pdf.read_bytes(), label=pdf.name, max_pages=40)
+        except UserError:
+            continue
+        names = sponsors_named("\n".join(_flatten(_clean(p)) for p in pages))
+        if names:
+            out.append((pdf.stem, names))
+    return out
+
+
 def run(folder: Path) -> str:
     spec = json.loads(DATA.read_text(encoding="utf-8"))
     counts = {f: {"correct": 0, "missing": 0, "WRONG": 0, "extra": 0, "absent": 0, "time_missing": 0} for f in FIELDS}
@@ -146,6 +162,14 @@ def run(folder: Path) -> str:
     if others:
         lines += ["Other HKEX documents (allotment results, over-allotment and stabilisation announcements), "
                   "all of which must be refused:", "", *refusals_of(others), ""]
+    allot = folder.parent / "allotment"
+    if allot.is_dir():
+        lines += ["Sponsors named in a sentence of an allotment announcement (`hkipo/extract/sponsors.py`; the "
+                  "names are what the sentence prints, checked by reading each one):", ""]
+        named = sponsors_in(allot)
+        lines += [f"- {code}: {'; '.join(names)}" for code, names in named]
+        lines += ["", f"{len(named)} of {len(list(allot.glob('*.pdf')))} announcements name their sponsors in a "
+                  "sentence; the others print them only as logos (or not at all).", ""]
     total_t = sum(t for _, t in timings)
     slow = max(timings, key=lambda x: x[1]) if timings else ("-", 0.0)
     lines += [f"Time: {total_t:.2f} s for {len(files)} PDFs (slowest {slow[0]} {slow[1]:.2f} s).", ""]

@@ -189,3 +189,46 @@ def write_calendar_settings(con: duckdb.DuckDBPyConnection, cfg: CalendarConfig)
     now = dt.datetime.now(dt.timezone.utc)
     table = pa.Table.from_pylist([{"key": k, "value": v, "updated_at": now} for k, v in values.items()], schema=schema)
     return merge(con, "warehouse_meta", table, ["key"])
+
+
+def known_formal_notice_urls(ctx) -> set[str]:  # noqa: ANN001 - hkipo.core.context.JobContext
+    """Formal notices already stored as parsed by the current parser (the spider does not fetch them again)."""
+    from warehouse import db
+
+    with db.reader(ctx.db_path, lock_timeout=ctx.config.database.lock_timeout_seconds) as con:
+        rows = con.execute("SELECT url FROM announcements WHERE kind = 'formal_notice' AND parser_version = ?",
+                           [PARSER_VERSION]).fetchall()
+    return {r[0] for r in rows}
+
+
+def open_offer_windows(con: duckdb.DuckDBPyConnection) -> list[tuple[dt.date, dt.date]]:
+    """(opens, closes) of every stored offer whose application lists have not closed (for the daemon's hourly checks)."""
+    rows = con.execute("SELECT offer_open_date, offer_close_date FROM offers WHERE offer_open_date IS NOT NULL "
+                       "AND offer_close_date IS NOT NULL AND offer_close_date >= "
+                       "CAST(now() AT TIME ZONE 'Asia/Hong_Kong' AS DATE) - 1").fetchall()
+    return [(a, b) for a, b in rows]
+
+
+def lockups_from_cornerstones(rows: Sequence[object]) -> list[Lockup]:
+    """Cornerstone rows of a parsed allotment announcement (issue 12's `Cornerstone`: investor, shares,
+    lockup_expiry as an ISO date where the lock-up table states one, quote) as lock-ups.
+
+    An expiry the announcement does not state stays unknown: the usual six months is not assumed.
+    """
+    out = []
+    for r in rows:
+        expiry = getattr(r, "lockup_expiry", None)
+        out.append(Lockup(holder=str(getattr(r, "investor")), holder_kind="cornerstone",
+                          shares_locked=float(getattr(r, "shares")) if getattr(r, "shares", None) else None,
+                          expiry_date=dt.date.fromisoformat(expiry) if expiry else None,
+                          quote=getattr(r, "quote", None)))
+    return out
+
+
+def write_announcement_sponsors(con: duckdb.DuckDBPyConnection, announcement: Announcement) -> int:
+    """Sponsors an announcement names in a sentence (hkipo.extract.sponsors), synced for that announcement."""
+    from hkipo.extract.sponsors import sponsors_named
+
+    names = sponsors_named(announcement.text or "")
+    return write_sponsors(con, announcement.hkex_code, [("sponsor", n) for n in names],
+                          source_kind="announcement", source_id=announcement.announcement_id)

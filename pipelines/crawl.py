@@ -25,8 +25,10 @@ from hkipo.core.context import JobContext
 from hkipo.core.errors import UserError
 from hkipo.core.items import ArticleItem, ParsedAnnouncement
 from hkipo.core.runs import RunRecord
+from hkipo.extract.formal_notice import ParsedFormalNotice
 from pipelines.announcements import known_pdf_urls, write_announcement
 from pipelines.articles import known_article_urls, load_articles
+from pipelines.calendar import known_formal_notice_urls, write_announcement_sponsors, write_formal_notice
 from pipelines.runs import begin_run, end_run, write
 from spiders.context import CONTEXT_SETTING, RUN_SETTING, SKIP_URLS_SETTING, HkipoAddon, crawl_context
 from spiders.runner import run_crawl
@@ -70,7 +72,7 @@ def skip_urls(ctx: JobContext, spider: str) -> set[str]:
     if spider == "news" and not ctx.config.news.refetch_known_urls:
         return known_article_urls(ctx)
     if spider in ("hkex", "listings") and not ctx.config.hkex.refetch_known_pdfs:
-        return known_pdf_urls(ctx)
+        return known_pdf_urls(ctx) | known_formal_notice_urls(ctx)
     return set()
 
 
@@ -182,11 +184,22 @@ class AnnouncementPipeline:
         if isinstance(item, ParsedAnnouncement):
             for w in item.warnings:
                 self.run.warn(f"{item.announcement.url}: {w}")
-            n = write(self.ctx, self.run, lambda con: write_announcement(con, item))
+            n = write(self.ctx, self.run, lambda con: write_announcement(con, item)
+                      + write_announcement_sponsors(con, item.announcement))
             stats = self.crawler.stats
             stats.inc_value("hkex/announcements")
             stats.inc_value("hkex/claims", len(item.claims))
             stats.inc_value("hkex/rows", n)
             log.info("%s %s (%s): %d figures, %d rows changed", item.announcement.hkex_code,
                      item.announcement.title, item.announcement.language, len(item.claims), n)
+        elif isinstance(item, ParsedFormalNotice):
+            for w in item.notice.warnings:
+                self.run.warn(f"{item.announcement.url}: {w}")
+            cal = self.ctx.config.calendar
+            n = write(self.ctx, self.run, lambda con: write_formal_notice(con, item.notice, item.announcement,
+                                                                          calendar=cal))
+            self.crawler.stats.inc_value("hkex/formal_notices")
+            self.crawler.stats.inc_value("hkex/rows", n)
+            log.info("%s formal notice: %d fields, %d rows changed", item.announcement.hkex_code,
+                     len(item.notice.fields), n)
         return item

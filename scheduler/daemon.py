@@ -111,7 +111,9 @@ class Daemon:
         self.clock = clock
         self.tz = ZoneInfo(self.sc.timezone)
         self.stop_event = threading.Event()
-        self.specs = self._runnable(specs if specs is not None else build_schedule(config))
+        self._fixed_specs = specs is not None
+        self.specs = self._runnable(specs if specs is not None else
+                                    build_schedule(config, open_offers=self._open_offers()))
         self.scheduler: BackgroundScheduler | None = None
         self.executor: BoundedExecutor | None = None
         self.started_at = state.now_iso()
@@ -121,6 +123,29 @@ class Daemon:
         self._lock: IO[str] | None = None
 
     # ------------------------------------------------------------------ setup
+
+    def _open_offers(self) -> list[tuple[dt.date, dt.date]]:
+        """Application periods of stored offers still open (formal notices): the hkex job runs hourly in them."""
+        if not self.db_path.exists():
+            return []
+        try:
+            from pipelines.calendar import open_offer_windows
+            from warehouse import db
+
+            with db.reader(self.db_path, lock_timeout=5) as con:
+                return open_offer_windows(con)
+        except Exception as e:  # a busy or older database: keep the config's windows, say why
+            log.warning("could not read open offers from %s: %s", self.db_path, e)
+            return []
+
+    def refresh_offer_windows(self) -> None:
+        """After an hkex run: re-schedule it if an offer opened or closed (a new formal notice was stored)."""
+        if self._fixed_specs or self.scheduler is None:
+            return
+        specs = self._runnable(build_schedule(self.config, open_offers=self._open_offers()))
+        if [s.description for s in specs] != [s.description for s in self.specs]:
+            self.specs = specs
+            self.sync_jobs()
 
     def _runnable(self, specs: list[JobSpec]) -> list[JobSpec]:
         if self.cassette_dir is None:
@@ -381,6 +406,8 @@ class Daemon:
             log.debug("%s skipped: its previous run was still going", job)
         outcome["at"] = state.now_iso()
         self._last[job] = outcome
+        if job == "hkex" and event.code == EVENT_JOB_EXECUTED:
+            self.refresh_offer_windows()
         self.write_state()
 
     def write_state(self) -> None:

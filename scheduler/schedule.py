@@ -135,8 +135,20 @@ def _minutes(d: dt.timedelta) -> str:
     return f"{s / 60:g} min" if s >= 60 else f"{s:g} s"
 
 
-def build_schedule(config: Config) -> list[JobSpec]:
-    """The jobs `[schedule] jobs` asks for, with their triggers and time-outs."""
+def offer_windows(periods: Sequence[tuple[dt.date, dt.date]], tz: ZoneInfo) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Each stored open offer's application period as a window, [opening day, closing day + 1)."""
+    return [(dt.datetime.combine(a, dt.time(), tz), dt.datetime.combine(b + dt.timedelta(days=1), dt.time(), tz))
+            for a, b in periods if a <= b]
+
+
+def build_schedule(config: Config, *, open_offers: Sequence[tuple[dt.date, dt.date]] = ()) -> list[JobSpec]:
+    """The jobs `[schedule] jobs` asks for, with their triggers and time-outs.
+
+    `open_offers`: (opening, closing) days of offers known from formal notices
+    (pipelines.calendar.open_offer_windows); the hkex job also runs every
+    hkex_window_interval_minutes while one is open, to catch a new notice or
+    a change to it (the daily cron looks for new ones otherwise).
+    """
     sc = config.schedule
     tz = ZoneInfo(sc.timezone)
     specs: list[JobSpec] = []
@@ -152,8 +164,8 @@ def build_schedule(config: Config) -> list[JobSpec]:
                                  sc.news_timeout_seconds, period=every))
         elif job == "hkex":
             daily = CronTrigger.from_crontab(sc.hkex_daily_cron, timezone=tz)
-            trigger = WindowedTrigger(ipo_windows(config), dt.timedelta(minutes=sc.hkex_window_interval_minutes),
-                                      daily)
+            windows = ipo_windows(config) + offer_windows(open_offers, tz)
+            trigger = WindowedTrigger(windows, dt.timedelta(minutes=sc.hkex_window_interval_minutes), daily)
             desc = str(trigger).replace(str(daily), f"cron '{sc.hkex_daily_cron}' {sc.timezone}")
             specs.append(JobSpec(job, trigger, desc, sc.hkex_timeout_seconds))
         elif job == "stats":

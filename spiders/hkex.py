@@ -21,6 +21,7 @@ from scrapy.http import Response
 from hkipo.core.config import HkexConfig, Security
 from hkipo.core.errors import UserError
 from hkipo.core.items import ParsedAnnouncement
+from hkipo.extract.formal_notice import ParsedFormalNotice, formal_notice_from_pdf
 from spiders.context import SKIP_URLS_SETTING, crawl_context
 from hkipo.extract.hkex_search import (
     HkexFormatError,
@@ -85,6 +86,11 @@ class HkexSpider(scrapy.Spider):
             url = title_search_url(hkex.search_url, stock_id=stock_id, from_date=start, to_date=end, title=keyword)
             yield scrapy.Request(url, callback=self.parse_search, cb_kwargs={"security": security},
                                  meta={"hkipo_kind": "hkex_search"})
+        # Formal notices (the offer's terms, published when it opens) come from the same search (issue 17).
+        for keyword in ctx.config.calendar.formal_notice_keywords:
+            url = title_search_url(hkex.search_url, stock_id=stock_id, from_date=start, to_date=end, title=keyword)
+            yield scrapy.Request(url, callback=self.parse_formal_notice_search, cb_kwargs={"security": security},
+                                 meta={"hkipo_kind": "hkex_search"})
 
     def parse_search(self, response: Response, security: Security) -> Iterator[scrapy.Request]:
         ctx, run = crawl_context(self.crawler)
@@ -113,6 +119,40 @@ class HkexSpider(scrapy.Spider):
                 self.fetched.add(url)
                 yield scrapy.Request(url, callback=self.parse_pdf, meta={"hkipo_kind": "hkex_pdf"},
                                      cb_kwargs={"security": security, "row": row, "language": language})
+
+    def parse_formal_notice_search(self, response: Response, security: Security) -> Iterator[scrapy.Request]:
+        """Formal notices in the window; none is normal (an IPO listed long ago, or not yet launched)."""
+        ctx, run = crawl_context(self.crawler)
+        if response.status != 200:
+            return
+        try:
+            page = parse_title_search(response.body)
+        except HkexFormatError as e:
+            run.warn(f"{security.code}: {e} ({response.url})")
+            return
+        keywords = ctx.config.calendar.formal_notice_keywords
+        found = [r for r in page.rows if is_allotment_results(r, keywords)  # the same title/category match
+                 and (not r.stock_codes or security.code in r.stock_codes)]
+        self.crawler.stats.inc_value("hkex/formal_notice_rows", len(found))
+        for row in found:
+            url = pdf_url(ctx.config.hkex.base_url, row.file_link)
+            if url in self.fetched:
+                self.crawler.stats.inc_value("hkex/known_skipped")
+                continue
+            self.fetched.add(url)
+            yield scrapy.Request(url, callback=self.parse_formal_notice_pdf, meta={"hkipo_kind": "hkex_pdf"},
+                                 cb_kwargs={"security": security, "row": row})
+
+    def parse_formal_notice_pdf(self, response: Response, security: Security,
+                                row: SearchRow) -> Iterator[ParsedFormalNotice]:
+        _, run = crawl_context(self.crawler)
+        if response.status != 200:
+            return
+        try:
+            yield formal_notice_from_pdf(response.body, response.url, news_id=row.news_id, title=row.title,
+                                         published_at=row.published_at, code=security.code, language="en")
+        except UserError as e:  # not a PDF, not a formal notice (a prospectus...), another issuer's code
+            run.warn(f"{security.code}: {e}")
 
     def parse_pdf(self, response: Response, security: Security, row: SearchRow,
                   language: str) -> Iterator[ParsedAnnouncement]:

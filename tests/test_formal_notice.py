@@ -1,4 +1,4 @@
-"""The HKEX formal notice parser, on the hand-made fixture PDFs (tests/fixtures/hkex/make_formal_notices.py)."""
+"""The HKEX formal notice parser, on the hand-made fixture PDFs (tests/fixtures/hkex/formal_notice/make_fixtures.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from hkipo.extract.formal_notice import (
 )
 
 HKEX = FIXTURES / "hkex"
-ZH = HKEX / "formal_notice_zh_range.pdf"
-EN = HKEX / "formal_notice_en_fixed.pdf"
+FN = HKEX / "formal_notice"
+ZH = FN / "zh_range.pdf"
+EN = FN / "en_fixed.pdf"
 
 # Read by hand from the fixtures' text (see the generator's comments for the arithmetic).
 ZH_EXPECTED = {
@@ -67,7 +68,7 @@ def test_claims_carry_the_formal_notice_basis() -> None:
 
 
 def test_tranches_that_do_not_add_up_are_not_stored() -> None:
-    r = parse_formal_notice_pdf(HKEX / "formal_notice_bad_sum.pdf")
+    r = parse_formal_notice_pdf(FN / "bad_sum.pdf")
     for k in ("shares_offered", "public_offer_shares", "international_offer_shares"):
         assert r.get(k) is None and "add up" in r.notes[k]
     assert any("5,500,000" in w for w in r.warnings)
@@ -75,8 +76,8 @@ def test_tranches_that_do_not_add_up_are_not_stored() -> None:
 
 
 @pytest.mark.parametrize(("name", "says"), [
-    ("formal_notice_prospectus.pdf", "prospectus (60 pages)"),
-    ("formal_notice_allotment.pdf", "allotment results announcement"),
+    ("formal_notice/prospectus.pdf", "prospectus (60 pages)"),
+    ("formal_notice/allotment.pdf", "allotment results announcement"),
     ("00100_allotment_results.pdf", "allotment results announcement"),
 ])
 def test_other_documents_are_refused_with_what_they_are(name: str, says: str) -> None:
@@ -118,6 +119,34 @@ def test_cli_json_and_exit_codes() -> None:
     out = json.loads(ok.stdout)
     assert out["hkex_code"] == "02998" and out["fields"]["board_lot"]["value"] == 1000
     assert out["fields"]["offer_price_low"] == {"value": None, "why": "fixed price: no range"}
-    bad = run_hkipo("parse-formal-notice", str(HKEX / "formal_notice_prospectus.pdf"))
+    bad = run_hkipo("parse-formal-notice", str(FN / "prospectus.pdf"))
     assert bad.returncode == 2 and "prospectus" in bad.stderr and "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_the_committed_fixtures_are_their_generators_output(tmp_path) -> None:  # noqa: ANN001
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    spec = spec_from_file_location("make_formal_notices", FN / "make_fixtures.py")
+    mod = module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    mod.HERE = tmp_path
+    mod.main()
+    for pdf in FN.glob("*.pdf"):
+        assert (tmp_path / pdf.name).read_bytes() == pdf.read_bytes(), \
+            f"{pdf.name}: run python tests/fixtures/hkex/formal_notice/make_fixtures.py"
+
+
+def test_gem_share_offer_labels_from_text() -> None:
+    from hkipo.extract.formal_notice import parse_formal_notice_text
+
+    pages = ["本公告並非招股章程。",
+             "甲乙丙科技控股有限公司\n（於開曼群島註冊成立的有限公司）\n股份發售\n"
+             "股份發售項下的發售股份數目 ： 100,000,000股股份\n公開發售股份數目 ： 10,000,000股股份\n"
+             "配售股份數目 ： 90,000,000股股份\n發售價 ： 每股發售股份0.50港元\n股份代號 ： 8999\n"
+             "網上白表服務\n預期時間表\n公開發售開始. . . . 2026年5月4日（星期一）上午九時正\n"
+             "股份將以每手5,000股為買賣單位進行買賣。"]
+    r = parse_formal_notice_text(pages)
+    assert (r.get("shares_offered"), r.get("public_offer_shares"), r.get("international_offer_shares")) == (
+        100_000_000, 10_000_000, 90_000_000)
+    assert (r.hkex_code, r.get("offer_price"), r.get("board_lot")) == ("08999", 0.50, 5000)

@@ -104,12 +104,50 @@ def build_main(out: Path) -> Recorder:
                                    title=keyword)
             rec.add("GET", url, headers, None, 200, "OK", response_headers("application/json;charset=UTF-8"),
                     search_body(sec.code, a))
+        add_formal_notice_searches(rec, config, a["stock_id"], start, end, headers)
         rec.add("GET", pdf_url(hkex.base_url, a["file_link"]), headers, None, 200, "OK",
                 response_headers("application/pdf", Last_Modified="Thu, 08 Jan 2026 14:58:00 GMT"),
                 (FIXTURES / a["pdf"]).read_bytes())
         if a["pdf_c"]:
             rec.add("GET", pdf_url(hkex.base_url, a["file_link"], chinese=True), headers, None, 200, "OK",
                     response_headers("application/pdf"), (FIXTURES / a["pdf_c"]).read_bytes())
+    return rec
+
+
+def add_formal_notice_searches(rec: Recorder, config, stock_id: int, start: dt.date, end: dt.date,  # noqa: ANN001
+                               headers: dict, answer: bytes | None = None) -> None:
+    """The calendar's formal notice title searches (issue 17): no rows unless an answer is given."""
+    for keyword in config.calendar.formal_notice_keywords:
+        url = title_search_url(config.hkex.search_url, stock_id=stock_id, from_date=start, to_date=end, title=keyword)
+        rec.add("GET", url, headers, None, 200, "OK", response_headers("application/json;charset=UTF-8"),
+                answer or search_body("", None))
+
+
+# A formal notice crawl (tests/test_calendar_crawl.py): watchlist 03999, our synthetic Chinese notice.
+FORMAL_NOTICE = {"code": "03999", "stock_id": 1_000_139_990, "name": "AUSPICIOUS CLOUD", "news_id": "12000001",
+                 "file_link": "/listedco/listconews/sehk/2026/0302/2026030200011.pdf", "date_time": "02/03/2026 06:00",
+                 "title": "FORMAL NOTICE", "pdf": "formal_notice/zh_range.pdf", "listing_date": dt.date(2026, 3, 10)}
+
+
+def build_formal_notice(out: Path) -> Recorder:
+    config = parse_config(default_config_text(), "<default>")
+    hkex = config.hkex
+    headers = request_headers(config)
+    rec = Recorder(out)
+    fn = FORMAL_NOTICE
+    rec.add("GET", f"{hkex.base_url}/robots.txt", headers, None, 200, "OK", response_headers("text/plain"), ROBOTS)
+    rec.add("GET", stock_id_url(hkex.base_url, fn["code"]), headers, None, 200, "OK",
+            response_headers("text/javascript;charset=UTF-8"), prefix_body(fn["code"], fn["stock_id"], fn["name"]))
+    start = fn["listing_date"] - dt.timedelta(days=hkex.search_days_before)
+    end = fn["listing_date"] + dt.timedelta(days=hkex.search_days_after)
+    for keyword in hkex.title_keywords:  # no allotment results yet
+        rec.add("GET", title_search_url(hkex.search_url, stock_id=fn["stock_id"], from_date=start, to_date=end,
+                                        title=keyword), headers, None, 200, "OK",
+                response_headers("application/json;charset=UTF-8"), search_body(fn["code"], None))
+    body = search_body(fn["code"], fn).replace(b"[Allotment Results]", b"[Formal Notice]")
+    add_formal_notice_searches(rec, config, fn["stock_id"], start, end, headers, answer=body)
+    rec.add("GET", pdf_url(hkex.base_url, fn["file_link"]), headers, None, 200, "OK",
+            response_headers("application/pdf"), (FIXTURES / fn["pdf"]).read_bytes())
     return rec
 
 
@@ -138,6 +176,7 @@ def build_failures(out: Path) -> Recorder:
     rec.add("GET", title_search_url(hkex.search_url, stock_id=1_000_000_777, from_date=s, to_date=e,
                                     title="Allotment Results"), headers, None, 200, "OK",
             response_headers("application/json;charset=UTF-8"), search_body("01234", None))
+    add_formal_notice_searches(rec, config, 1_000_000_777, s, e, headers)
     # 00100: the search answers an HTML maintenance page instead of JSON.
     a = ANNOUNCEMENTS["00100"]
     rec.add("GET", stock_id_url(hkex.base_url, "00100"), headers, None, 200, "OK",
@@ -146,6 +185,7 @@ def build_failures(out: Path) -> Recorder:
     rec.add("GET", title_search_url(hkex.search_url, stock_id=a["stock_id"], from_date=s, to_date=e,
                                     title="Allotment Results"), headers, None, 200, "OK",
             response_headers("text/html"), b"<html><body>System maintenance in progress</body></html>")
+    add_formal_notice_searches(rec, config, a["stock_id"], s, e, headers)
     # 02513: the search finds the announcement, but its link serves an HTML error page.
     a = ANNOUNCEMENTS["02513"]
     rec.add("GET", stock_id_url(hkex.base_url, "02513"), headers, None, 200, "OK",
@@ -154,6 +194,7 @@ def build_failures(out: Path) -> Recorder:
     rec.add("GET", title_search_url(hkex.search_url, stock_id=a["stock_id"], from_date=s, to_date=e,
                                     title="Allotment Results"), headers, None, 200, "OK",
             response_headers("application/json;charset=UTF-8"), search_body("02513", a))
+    add_formal_notice_searches(rec, config, a["stock_id"], s, e, headers)
     rec.add("GET", pdf_url(hkex.base_url, a["file_link"]), headers, None, 200, "OK",
             response_headers("text/html"), b"<html><body><h1>The document is temporarily unavailable</h1></body></html>")
     return rec
@@ -161,7 +202,8 @@ def build_failures(out: Path) -> Recorder:
 
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "cassettes"
-    for build, path in ((build_main, out / "hkex.yaml"), (build_failures, out / "hkex" / "failures.yaml")):
+    for build, path in ((build_main, out / "hkex.yaml"), (build_failures, out / "hkex" / "failures.yaml"),
+                        (build_formal_notice, out / "hkex" / "formal_notice.yaml")):
         rec = build(path)
         print(f"{path}: {rec.save()} interactions")
 

@@ -258,10 +258,7 @@ class CalendarConfig(_Section):
     closing_soon_hours: float = Field(default=24, gt=0)
     listing_soon_days: int = Field(default=7, ge=0)
     lockup_horizon_days: int = Field(default=90, ge=0)
-    index_symbol: str = "^HSI"  # the benchmark for v_sponsor_record's excess returns (in prices_daily)
-    formal_notice_keywords: tuple[str, ...] = ("Formal Notice",)
-    formal_notice_interval_minutes: float = Field(default=60, gt=0)  # while an offer is open
-    formal_notice_daily_cron: str = "0 9 * * *"  # otherwise
+    formal_notice_keywords: tuple[str, ...] = ("Formal Notice",)  # HKEXnews title search, beside allotment results
 
 
 class Config(_Section):

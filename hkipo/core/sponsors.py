@@ -55,7 +55,7 @@ _SUFFIXES = re.compile(
     r"(?:[\s,]*(?:\(|（)?(?:hong\s*kong|香港|asia(?:\s*pacific)?|亚洲|far east|远东)(?:\)|）)?"
     r"|[\s,]*(?:corporate finance|capital|securities|financial holdings|holdings|international)"
     r"|[\s,]*(?:limited|ltd\.?|llc|plc|inc\.?|co\.,?|company|corporation)"
-    r"|(?:融资|企业融资|证券|金融控股|控股|资本|国际)?(?:有限责任公司|有限公司))+\s*$")
+    r"|(?:有限责任公司|有限公司)|(?:企业融资|融资|证券|金融控股|控股|资本|国际))+\s*$")
 
 
 def sponsor_key(name: str) -> str:

@@ -35,6 +35,7 @@ How it is read:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from pathlib import Path
 
 from hkipo.core.codes import InvalidCode, normalize_code
 from hkipo.core.errors import UserError
-from hkipo.core.items import Claim
+from hkipo.core.items import Announcement, Claim
 from hkipo.core.textnorm import fold
 
 PARSER_VERSION = "formal_notice/1"
@@ -334,7 +335,7 @@ def classify(pages: Sequence[str], n_pages: int) -> str | None:
         return "this is an over-allotment option / stabilisation announcement, not a formal notice"
     if n_pages > MAX_PAGES:
         return f"{n_pages} pages: too long for a formal notice (a prospectus or a bundle of documents?)"
-    summary = re.search(r"global offering|全球发售", f) and re.search(
+    summary = re.search(r"global offering|share offer|全球发售|股份发售", f) and re.search(
         r"number of (?:hong kong )?offer shares|发售股份(?:数目|总数)", f)
     if not summary:
         return "not a formal notice: no Global Offering summary (number of offer shares) on the first pages"
@@ -352,10 +353,12 @@ def classify(pages: Sequence[str], n_pages: int) -> str | None:
 # Fields
 
 _SHARES_AFTER = re.compile(r"[:：]?\s*([\d,]{3,})\s*(?:股|h\s*shares|shares|offer shares)")
-_LABELS_SHARES = {
-    "shares_offered": r"(?:全球发售(?:项下)?的?发售股份(?:数目|总数))|(?:number of offer shares under\s+the global offering)",
-    "public_offer_shares": r"(?:香港发售股份数目)|(?:number of hong kong offer shares)",
-    "international_offer_shares": r"(?:国际(?:发售|配售)股份数目)|(?:number of international (?:offer|placing) shares)",
+_LABELS_SHARES = {  # GEM share offers: public offer + placing instead of Hong Kong + international
+    "shares_offered": r"(?:(?:全球|股份)发售(?:项下)?的?发售股份(?:数目|总数))"
+                      r"|(?:number of offer shares under\s+the (?:global|share) offer(?:ing)?)",
+    "public_offer_shares": r"(?:香港发售股份数目|公开发售股份数目)|(?:number of (?:hong kong|public) offer shares)",
+    "international_offer_shares": r"(?:国际(?:发售|配售)股份数目|(?<!国际)配售股份数目)"
+                                  r"|(?:number of (?:international (?:offer|placing)|placing) shares)",
 }
 _PRICE_SUMMARY = re.compile(
     r"(?P<max>最高(?:公开)?|maximum (?:public )?)?(?:发售价|offer price)\s*[:：]?\s*"
@@ -371,7 +374,7 @@ _LOT = (re.compile(r"每手(?:买卖单位)?\s*([\d,]+)\s*股"),
         re.compile(r"board lot size[^\d]{0,20}([\d,]+)"))
 _TIMETABLE_HEAD = re.compile(r"预期时间表|expected timetable")
 _ENTRIES: dict[str, tuple[str, ...]] = {
-    "offer_open": (r"香港公开发售(?:及优先发售)?开始", r"hong kong public offering commences"),
+    "offer_open": (r"(?:香港)?公开发售(?:及优先发售)?开始", r"(?:hong kong )?public offer(?:ing)? commences"),
     "offer_close": (r"截止办理(?:香港公开发售(?:及优先发售)?的?)?(?:认购)?申请登记", r"application lists close"),
     "price_determination_date": (r"预期定价日", r"expected price determination date"),
     "allotment_results_date": (r"分配(?:香港发售股份的)?基准(?:的公告|刊[登发]公告)?", r"basis of allo(?:c|t)(?:ation|ment)s? of (?:the )?hong kong offer shares"),
@@ -559,6 +562,12 @@ def parse_formal_notice_text(pages: Sequence[str], *, n_pages: int | None = None
     if name_zh:
         fields["name_zh"] = Value(None, name_zh, "text", _summary_page(doc) + 1, name_zh)
     sponsors, ocs, kind = _roles(doc, notes, warnings)
+    if not sponsors:  # logos under the heading; a sentence may still name them
+        from hkipo.extract.sponsors import sponsors_named
+
+        sponsors = sponsors_named("\n".join(doc.flat_pages))
+        if sponsors:
+            notes.pop("sponsors", None)
     if kind:
         fields["sponsor_kind"] = Value(None, kind, "text", _summary_page(doc) + 1, kind)
     if sponsors:
@@ -767,3 +776,24 @@ def parse_formal_notice_pdf(source: bytes | str | Path, *, code: str | None = No
         return parse_formal_notice_text(pages, n_pages=n, code=code)
     except NotAFormalNotice as e:
         raise NotAFormalNotice(f"{label}: {e}") from None
+
+
+@dataclass(frozen=True)
+class ParsedFormalNotice:
+    """What the hkex spider yields for a formal notice PDF: the document and what it says."""
+
+    announcement: Announcement
+    notice: FormalNotice
+
+
+def formal_notice_from_pdf(body: bytes, url: str, *, news_id: str | None, title: str | None,
+                           published_at: dt.datetime | None, code: str, language: str) -> ParsedFormalNotice:
+    """Parse one downloaded formal notice (UserError subclasses if it is not one, or is another issuer's)."""
+    notice = parse_formal_notice_pdf(body, code=code, name=url)
+    ann = Announcement(
+        announcement_id=f"{news_id or hashlib.sha1(url.encode()).hexdigest()[:12]}-{language}",
+        hkex_code=notice.hkex_code or normalize_code(code), title=title or "Formal Notice", language=language,
+        url=url, published_at=published_at, parser_version=PARSER_VERSION, kind="formal_notice",
+        pdf_sha256=hashlib.sha256(body).hexdigest(), pages=notice.pages, text=notice.text,
+    )
+    return ParsedFormalNotice(ann, notice)

@@ -53,12 +53,12 @@ SELECT
     o.name_zh,
     CASE
         WHEN o.listing_date IS NOT NULL AND c.hk_now >= o.lists_at THEN 'listed'
+        WHEN o.offer_open_date IS NOT NULL AND c.hk_now < o.opens_at THEN 'upcoming'
+        WHEN o.offer_close_date IS NOT NULL AND c.hk_now < o.closes_at THEN 'open'
         WHEN r.results_published_at IS NOT NULL
              OR (o.allotment_results_date IS NOT NULL AND CAST(c.hk_now AS DATE) > o.allotment_results_date)
             THEN 'listing_soon'
-        WHEN o.offer_close_date IS NOT NULL AND c.hk_now >= o.closes_at THEN 'awaiting_allotment'
-        WHEN o.offer_open_date IS NOT NULL AND c.hk_now >= o.opens_at THEN 'open'
-        WHEN o.offer_open_date IS NOT NULL THEN 'upcoming'
+        WHEN o.offer_close_date IS NOT NULL THEN 'awaiting_allotment'
     END                                                                     AS stage,
     (o.offer_open_date IS NOT NULL AND c.hk_now >= o.opens_at AND c.hk_now < o.closes_at
      AND o.closes_at <= c.hk_now + to_seconds(CAST(m.soon_hours * 3600 AS BIGINT)))   AS closing_soon,

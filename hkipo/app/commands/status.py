@@ -47,6 +47,9 @@ def collect_status(app: App) -> dict:
         live_gen = publish.generation(con)
         copy["current"] = copy["exists"] and copy["generation"] == live_gen
         last = {r["job"]: r for r in runs.last_runs(con)}
+        from hkipo.app.calendar_summary import calendar_summary
+
+        out["calendar"] = calendar_summary(con)
     out["size_bytes"] = app.db_path.stat().st_size
     from hkipo.app.jobs import JOBS
 
@@ -116,3 +119,14 @@ def status(app: App, as_json: bool) -> None:
         click.echo(format_table(cols, [["-" if j[c] is None else j[c] for c in cols] for j in st["jobs"]]))
     if st["tables"]:
         click.echo("\nrows: " + ", ".join(f"{k} {v}" for k, v in st["tables"].items()))
+    cal = st.get("calendar") or {}
+    if cal.get("offers"):
+        click.echo("\noffers (IPO calendar, from formal notices):")
+        cols = ["hkex_code", "name", "stage", "offer_close", "listing_date", "price", "board_lot", "entry_fee_hkd"]
+        rows = [[("-" if o[c] is None else o[c]) if c != "stage" else o["stage"] + (" (closing soon)" if o["closing_soon"]
+                 else "") for c in cols] for o in cal["offers"]]
+        click.echo(format_table(cols, rows))
+    if cal.get("lockups"):
+        click.echo("\nupcoming lock-up expiries:")
+        cols = ["hkex_code", "holder", "holder_kind", "expiry_date", "expiry_basis", "shares_locked"]
+        click.echo(format_table(cols, [["-" if lk[c] is None else lk[c] for c in cols] for lk in cal["lockups"]]))

@@ -243,6 +243,7 @@ class ReportData:
     @property
     def tracked(self) -> list[Security]:
         return [s for s in self.securities if s.tracked]
+    calendar: dict[str, list[dict]] = field(default_factory=dict)  # hkipo.app.calendar_summary
 
     def security(self, code: str) -> Security | None:
         return next((s for s in self.securities if s.hkex_code == code), None)
@@ -329,6 +330,10 @@ def load_report_data(con: duckdb.DuckDBPyConnection, *, now: dt.datetime | None 
             parsed.append(ConflictClaim(**c, value_text=text))
         data.conflicts.append(Conflict(code, metric, unit, moment, lo, hi, n, believed, rule, tuple(parsed)))
     data.conflicts.sort(key=lambda c: (c.hkex_code, _metric_rank(c.metric), c.metric))
+
+    from hkipo.app.calendar_summary import calendar_summary
+
+    data.calendar = calendar_summary(con)
 
     data.stats = _rows(con, Stat, """
         SELECT hkex_code, metric, value, value_text, unit, qualifier, basis, source_kind, source_url, quote,
