@@ -130,7 +130,7 @@ FIELDS: tuple[Field, ...] = (
     Field("listing_date", "date", (r"dealingscommencementdate", r"dateofcommencementofdealings",
                                    r"commencementofdealings", r"开始买卖日期?", r"上市日期")),
     Field("board_lot", "shares", (r"boardlot(?:size)?", r"每手买卖单位", r"每手股数", r"买卖单位")),
-    Field("offer_price", "price", (r"finalofferprice", r"最终发售价", r"固定发售价", r"发售价(?=[\d(（h港]|$)",
+    Field("offer_price", "price", (r"finalofferprice", r"最终公开发售价(?:及国际发售价)?", r"最终发售价", r"固定发售价", r"发售价(?=[\d(（h港]|$)",
                                    r"offerprice(?=[\dh(]|$)", r"最终配售价", r"配售价(?=[\d(港]|$)")),
     Field("offer_price_high", "price", (r"maximumofferprice", r"最高发售价")),
     Field("offer_price_range", "range", (r"offerpricerange", r"发售价范围")),
@@ -142,11 +142,11 @@ FIELDS: tuple[Field, ...] = (
     Field("public_offer_shares", "shares", (
         rf"(?:final)?{_NO}offersharesin{_HKPO}", rf"final{_NO}offersharesunder{_HKPO}",
         rf"{_NO}(?:hongkong)?publicoffershares",
-        rf"{_ZHK}(?:项下)?的?(?:最终)?发售股份(?:的)?(?:最终)?数目", r"香港发售股份数目", rf"{_ZHK}股份数目")),
+        rf"{_ZHK}(?:项下)?的?(?:最终)?发售股份(?:的)?(?:最终)?数目", r"香港发售股份数目", rf"(?:最终)?{_ZHK}股份数目")),
     Field("international_offer_shares", "shares", (
         rf"(?:final)?{_NO}offersharesin{_IO}", rf"final{_NO}offersharesunder{_IO}",
         rf"{_NO}(?:internationaloffer|placing)shares",
-        rf"{_ZIO}(?:项下)?的?(?:最终)?(?:发售|配售)?股份(?:的)?(?:最终)?数目", r"国际发售股份数目")),
+        rf"{_ZIO}(?:项下)?的?(?:最终)?(?:发售|配售)?股份(?:的)?(?:最终)?数目", r"(?:最终)?国际发售股份数目")),
     Field("shares_outstanding", "shares", (
         rf"{_NO}(?:issued)?shares(?:inissue|issued)?(?:upon|on|following)?listing",
         r"(?:于)?上市(?:时|后)(?:已)?发行(?:的)?股份数目", r"(?:于)?上市(?:时|后)(?:已)?发售(?:的)?股份数目")),
@@ -388,7 +388,8 @@ def _value(f: Field, lines: list[_Line], i: int, start: int) -> tuple[float | No
         if n > 0 and _match_label(lines[j], lines[j + 1] if j + 1 < len(lines) else None):
             break
         text = re.sub(r"^[\s:：]+", "", text)
-        text = re.sub(r"[(（]\s*(?:附注|note)?\s*\d{0,2}\s*[)）]|note\s*\d+\b|附注\s*\d+|^\*+", " ", text)
+        text = re.sub(r"[(（]\s*(?:附注|备注|note)?\s*\d{0,2}\s*[)）]|note\s*\d+\b|(?:附注|备注)\s*\d+|^\*+", " ", text)
+        text = re.sub(r"港元\s*(?=\d)", "hk$", text)  # "港元13.15": the currency before the figure
         if not text.strip():
             continue
         if _NA.match(text):
@@ -444,11 +445,13 @@ def _fields(doc: _Doc) -> list[_Found]:
 # --- tables -------------------------------------------------------------------------------------------------
 
 _NUM = r"\d{1,3}(?:,\d{3})+|\d+"
-_ROW = re.compile(rf"^\s*(?P<applied>{_NUM})\s+(?P<valid>{_NUM})\s+(?P<basis>.*?)\s*(?:(?P<pct>\d{{1,3}}(?:\.\d+)?)\s*%)?\s*$")
+_ROW = re.compile(rf"^\s*(?P<applied>{_NUM})\s*(?:股|h股)?\s+(?P<valid>{_NUM})(?![\d,])\s*(?P<basis>.*?)\s*"
+                  rf"(?:(?P<pct>\d{{1,3}}(?:\.\d+)?)\s*%|(?<=\s)(?P<pct2>\d{{1,3}}\.\d{{2}}))?\s*$")
 _BALLOT_EN = re.compile(rf"(?P<x>{_NUM})\s*out\s*of\s*(?P<y>{_NUM})\s*(?:applicants?|applications?)?\s*(?:to|will)?\s*"
                         rf"(?:receive|be\s*allotted)\s*(?:an?\s*)?(?:additional\s*)?(?P<n>{_NUM})")
-_BALLOT_ZH = re.compile(rf"(?P<y>{_NUM})\s*名(?:申请人|申请者)?(?:中|之中)\s*(?:的|有)?\s*(?P<x>{_NUM})\s*名\s*(?:申请人)?"
-                        rf"\s*(?:将)?\s*(?:可)?\s*(?:获|取得|得到)(?:发|得|配发|分配|配)?\s*(?:额外)?\s*(?P<n>{_NUM})\s*股")
+_BALLOT_ZH = re.compile(rf"(?P<y>{_NUM})\s*(?:名|份)\s*(?:申请人|申请者|申请)?\s*(?:中|之中|当中)\s*(?:的|有)?\s*(?P<x>{_NUM})\s*"
+                        rf"(?:名|份)\s*(?:申请人|申请)?\s*(?:将)?\s*(?:可)?\s*(?:获|取\s*得|得\s*到|收\s*取)\s*(?:发|得|配发|分配|配)?"
+                        rf"\s*(?:额外)?\s*(?P<n>{_NUM})\s*股")
 _BASE = re.compile(rf"^\s*(?P<base>{_NUM})\s*(?:股|shares?|h\s*shares?|h股)")
 _POOL = re.compile(r"^(?:pool([ab])|(甲|乙)组)")
 _TOTAL = re.compile(r"^(?:total|subtotal|sub-total|总计|合计|小计|总数)")
@@ -477,12 +480,16 @@ def _allocation(doc: _Doc) -> tuple[list[AllocationRow], list[str]]:
         if pm:
             pool = "A" if (pm.group(1) == "a" or pm.group(2) == "甲") else "B"
             continue
-        m = _ROW.match(ln.folded)
+        text = re.sub(r"(\d),\s+(?=\d{3}(?!\d))", r"\1,", ln.folded)  # "48, 023": a space after the comma
+        m = _ROW.match(text)
         if m and m.group("basis").strip():
-            parsed.append([k, _int(m.group("applied")), _int(m.group("valid")), m.group("basis"), m.group("pct"), pool])
+            parsed.append([k, _int(m.group("applied")), _int(m.group("valid")), m.group("basis"),
+                           m.group("pct") or m.group("pct2"), pool])
             continue
-        pct_only = re.fullmatch(r"\s*(\d{1,3}(?:\.\d+)?)\s*%\s*", ln.folded)
-        if pct_only and parsed and parsed[-1][4] is None and k - parsed[-1][0] <= 2:
+        # A percentage on a line of its own, or closing a basis that wrapped onto this line.
+        pct_only = re.search(r"(?:^|\s)(\d{1,3}(?:\.\d+)?)\s*%\s*$", text)
+        if pct_only and parsed and parsed[-1][4] is None and k - parsed[-1][0] <= 2 and \
+                not re.match(r"\s*\d", text[:pct_only.start()] or "x"):
             parsed[-1][4] = pct_only.group(1)
     # Merge split rows: consecutive lines for the same shares applied whose basis is a plain share count.
     bands: list[list[list]] = []
@@ -566,6 +573,8 @@ def _cornerstones(doc: _Doc) -> tuple[list[Cornerstone], tuple[int, float | None
     total: tuple[int, float | None, int, str] | None = None
     by_name: dict[str, int] = {}
     first_span = 10**6
+    last_row_span = -1
+    last_was_total = False
     spans: list[list[_Line]] = []
     cur: list[_Line] = []
     for ln in doc.lines:
@@ -588,14 +597,24 @@ def _cornerstones(doc: _Doc) -> tuple[list[Cornerstone], tuple[int, float | None
                 else:
                     name_parts.append(s)
                 continue
-            name = " ".join(name_parts + [m.group("name").strip()]).strip()
-            name_parts = []
+            own = m.group("name").strip()
             shares = _int(m.group("shares"))
             pct = float(m.group("pct")) / 100
-            if _TOTAL.match(_squeeze(fold(name))) or not name:
+            # Lines without figures between two rows: the tail of the previous row's name when this row
+            # has a name of its own ("…管理有限 6,530,500 …" / "公司（「…」）"), else this row's name.
+            if own and name_parts and rows and last_row_span == si and not last_was_total:
+                prev = rows[-1]
+                rows[-1] = Cornerstone(re.sub(r"\s+", " ", f"{prev.investor}{''.join(name_parts)}"), prev.shares,
+                                       prev.share_of_offer, prev.lockup_expiry, prev.page, prev.quote)
+                name_parts = []
+            name = " ".join(name_parts + [own]).strip() if not own or not name_parts else own
+            name_parts = []
+            if _TOTAL.match(_squeeze(fold(own or name))) or not name:
                 if total is None and name:
                     total = (shares, pct, ln.page, _quote(ln))
+                last_was_total = True
                 continue
+            last_was_total = False
             name = re.sub(r"\s+", " ", name)
             dates = re.findall(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[a-z]+ \d{1,2}, \d{4}|\d{1,2} [a-z]+ \d{4}",
                                fold(ln.raw[m.end():]))
@@ -613,6 +632,7 @@ def _cornerstones(doc: _Doc) -> tuple[list[Cornerstone], tuple[int, float | None
             if key in by_name:
                 continue
             first_span = si
+            last_row_span = si
             by_name[key] = len(rows)
             rows.append(Cornerstone(name, shares, round(pct, 6), d.isoformat() if d else None, ln.page,
                                     _quote(ln)))

@@ -135,9 +135,17 @@ def _chars(tp: object, text: str, height: float) -> Iterator[tuple[str, float, f
     """(char, x0, top, x1, bottom) for every character of the text page; generated breaks as '\\n'."""
     textpage = tp[2]  # type: ignore[index]
     n = textpage.count_chars()
-    same = len(text) == n  # true on nearly every page; else ask the char itself (surrogates, odd fonts)
+    same = len(text) == n  # true on nearly every page; else ask each char's code point (surrogates, odd fonts)
+    if not same:
+        import pypdfium2.raw as pdfium_c
+
+        raw = textpage.raw
     for i in range(n):
-        ch = text[i] if same else textpage.get_text_range(i, 1)
+        if same:
+            ch = text[i]
+        else:
+            cp = pdfium_c.FPDFText_GetUnicode(raw, i)
+            ch = chr(cp) if 0 < cp < 0x110000 and not 0xD800 <= cp < 0xE000 else " "
         if ch in "\r\n":
             yield ("\n", 0.0, 0.0, 0.0, 0.0)
             continue
@@ -176,20 +184,22 @@ def _lines(tp: object, text: str, height: float) -> list[Line]:
         cur.append(c)
     close()
 
-    # Group fragments whose vertical extents overlap mostly into visual lines.
-    frags.sort(key=lambda f: (f.top, f.chars[0][1]))
+    # Group fragments whose vertical extents overlap mostly into visual lines (a group keeps its first
+    # fragment's extent, so the cost stays linear).
+    spans = [(f.top, f.bottom, f) for f in frags]
+    spans.sort(key=lambda x: (x[0], x[2].chars[0][1]))
     groups: list[list[_Frag]] = []
-    for f in frags:
-        t, b = f.top, f.bottom
-        for g in reversed(groups[-6:]):
-            gt = statistics.median(x.top for x in g)
-            gb = statistics.median(x.bottom for x in g)
+    extents: list[tuple[float, float]] = []
+    for t, b, f in spans:
+        for gi in range(len(groups) - 1, max(-1, len(groups) - 7), -1):
+            gt, gb = extents[gi]
             overlap = min(b, gb) - max(t, gt)
             if overlap > 0.5 * min(b - t, gb - gt):
-                g.append(f)
+                groups[gi].append(f)
                 break
         else:
             groups.append([f])
+            extents.append((t, b))
     lines = []
     for g in groups:
         chars = sorted((c for f in g for c in f.chars), key=lambda c: c[1])
