@@ -134,10 +134,12 @@ FIELDS: tuple[Field, ...] = (
                                    r"offerprice(?=[\dh(]|$)", r"最终配售价", r"配售价(?=[\d(港]|$)")),
     Field("offer_price_high", "price", (r"maximumofferprice", r"最高发售价")),
     Field("offer_price_range", "range", (r"offerpricerange", r"发售价范围")),
-    Field("shares_offered", "shares", (rf"{_NO}offershares(?:undertheglobaloffering)?(?![a-z])",
+    Field("shares_offered", "shares", (rf"{_NO}offershares(?:undertheglobaloffering)?"
+                                       r"(?!in(?:the)?(?:hong|inter|public)|under(?:the)?(?:hong|inter|public)|issued|initially"
+                                       r"|over)",
                                        r"(?:全球发售项下的?)?发售股份数目(?!占)", r"股份发售项下的?发售股份数目")),
     Field("offer_size_adjustment_shares", "shares", (
-        r"numberofadditionalsharesissuedundertheoption", rf"{_NO}offersharesissuedundertheoffersizeadjustmentoption",
+        r"numberofadditionalsharesissuedundertheoption", rf"(?:{_NO})?offersharesissuedundertheoffersizeadjustmentoption",
         r"根据发售量调整权发行的(?:额外)?(?:发售)?股份数目")),
     Field("public_offer_shares", "shares", (
         rf"(?:final)?{_NO}offersharesin{_HKPO}", rf"final{_NO}offersharesunder{_HKPO}",
@@ -153,7 +155,8 @@ FIELDS: tuple[Field, ...] = (
     Field("shares_over_allocated", "shares", (rf"{_NO}offersharesover-?allocated", r"超额分配的发售股份数目",
                                               r"超额分配(?:的)?股份数目")),
     Field("gross_proceeds", "money", (r"grossproceeds", r"所得款项总额")),
-    Field("listing_expenses", "money", (r"less:?estimated(?:total)?listingexpenses", r"减[:]?.{0,20}上市开支")),
+    Field("listing_expenses", "money", (r"less:?estimated(?:total)?listingexpenses(?:payablebasedon(?:the)?finalofferprice)?",
+                                        r"减[:]?.{0,20}上市开支")),
     Field("net_proceeds", "money", (r"netproceeds", r"所得款项净额")),
     Field("valid_applications", "count", (rf"{_NO}validapplications", r"有效申请(?:数目|数量|总数)"), _HK),
     Field("successful_applications", "count", (rf"{_NO}successfulapplications", r"(?:受理|成功|获接纳)申请(?:数目|数量)"),
@@ -184,7 +187,8 @@ UNITS = {"price": "HKD", "money": "HKD", "shares": "shares", "count": "count", "
 # Headings: the whole (whitespace-free, folded) line, after a leading number and a trailing note.
 _HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("summary", re.compile(r"(?:summary|摘要|allotmentresultsdetails|(?:配发|分配|配售)结果详情|companyinformation|公司资料"
-                           r"|priceinformation|价格资料|proceeds|所得款项|offersharesandsharecapital|发售股份及股本)")),
+                           r"|priceinformation|价格资料|proceeds|所得款项|offersharesandsharecapital|发售股份及股本|over-?allocation|超额分配"
+                           r"|offersizeadjustmentoption.*|发售量调整权.*)")),
     ("hk_public", re.compile(r"(?:hongkong)?publicoffer(?:ing)?|(?:香港)?公开发售")),
     ("international", re.compile(r"internationaloffer(?:ing)?|internationalplacing|placing|国际发售|国际配售|配售(?:事项)?")),
     ("cornerstone", re.compile(r"cornerstoneinvestors?|基石投资者")),
@@ -193,7 +197,7 @@ _HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("other", re.compile(r"lock-?upundertakings?|禁售承诺|禁售|placeeconcentrationanalysis|承配人集中度分析"
                          r"|(?:h股)?shareholderconcentrationanalysis|(?:h股)?股东集中度分析|compliancewith.*"
                          r"|遵守.*|disclaimers?|免责声明|allotteeswithwaivers.*|获(?:得)?豁免.*获分配者|取得豁免.*获分配者"
-                         r"|publicfloat|公众持股量|over-?allocation|超额分配|offersizeadjustmentoption.*|发售量调整权.*"
+                         r"|publicfloat|公众持股量"
                          r"|employeepreferentialoffer(?:ing)?|(?:雇员|员工)优先发售|reservedshares|byorderoftheboard|承董事会命|controllingshareholders?|控股股东|existingshareholders?|现有股东")),
 )
 
@@ -257,6 +261,7 @@ class AllocationRow:
     approx_pct_allotted: float | None  # fraction
     page: int
     quote: str
+    position: int = 0
 
 
 @dataclass
@@ -359,6 +364,8 @@ def _match_label(line: _Line, nxt: _Line | None) -> tuple[Field, int] | None:
                 best = (m.end(), f)
     if best is None:
         return None
+    if best[0] > len(head):  # the label runs on into the next line: that line is not a label of its own
+        return best[1], -1
     # The value is looked for after the label's first word: find where the label's text ends on this line.
     lead = len(line.squeezed) - len(line.squeezed.lstrip("•·*-－—–"))
     end = _label_end(line, best[0], lead)
@@ -380,14 +387,15 @@ def _label_end(line: _Line, n_chars: int, lead: int) -> int:
     return first_digit.start() if first_digit else len(line.folded)
 
 
-def _value(f: Field, lines: list[_Line], i: int, start: int) -> tuple[float | None, str | None, str, int] | None:
+def _value(f: Field, lines: list[_Line], i: int, start: int, *, wrapped: bool = False
+           ) -> tuple[float | None, str | None, str, int] | None:
     """(value, value text, unit, line index of the value) of a label at lines[i] whose label ends at `start`."""
     candidates = [(i, lines[i].folded[start:])]
     for j in (i + 1, i + 2):
         if j < len(lines) and lines[j].section == lines[i].section and lines[j].page == lines[i].page:
             candidates.append((j, lines[j].folded))
     for n, (j, text) in enumerate(candidates):
-        if n > 0 and _match_label(lines[j], lines[j + 1] if j + 1 < len(lines) else None):
+        if n > 0 and not (wrapped and n == 1) and _match_label(lines[j], lines[j + 1] if j + 1 < len(lines) else None):
             break
         text = re.sub(r"^[\s:：]+", "", text)
         text = re.sub(r"[(（]\s*(?:附注|备注|note)?\s*\d{0,2}\s*[)）]|note\s*\d+\b|(?:附注|备注)\s*\d+|^\*+", " ", text)
@@ -429,7 +437,11 @@ def _fields(doc: _Doc) -> list[_Found]:
         if got is None:
             continue
         f, end = got
-        v = _value(f, lines, i, end)
+        wrapped = end < 0
+        if wrapped:
+            first_digit = re.search(r"\d", line.folded)
+            end = first_digit.start() if first_digit else len(line.folded)
+        v = _value(f, lines, i, end, wrapped=wrapped)
         if v is None:
             continue
         value, text, unit, j = v
@@ -485,7 +497,10 @@ def _allocation(doc: _Doc) -> tuple[list[AllocationRow], list[str]]:
         text = re.sub(r"(\d),\s+(?=\d{3}(?!\d))", r"\1,", ln.folded)  # "48, 023": a space after the comma
         m = _ROW.match(text)
         if m and m.group("basis").strip():
-            parsed.append([k, _int(m.group("applied")), _int(m.group("valid")), m.group("basis"),
+            basis = m.group("basis")
+            if len(text) == len(ln.raw) and ln.raw[m.start("basis"):m.end("basis")].lower() == basis:
+                basis = ln.raw[m.start("basis"):m.end("basis")]  # as printed, not folded
+            parsed.append([k, _int(m.group("applied")), _int(m.group("valid")), basis,
                            m.group("pct") or m.group("pct2"), pool])
             continue
         # A percentage on a line of its own, or closing a basis that wrapped onto this line.
@@ -519,9 +534,14 @@ def _allocation(doc: _Doc) -> tuple[list[AllocationRow], list[str]]:
             own = band[0][3]
             prev_k = anchors[n - 1] if n else -1
             next_k = anchors[n + 1] if n + 1 < len(anchors) else len(lines)
-            before = [ln.folded for ln in lines[prev_k + 1:k] if not _POOL.match(ln.squeezed)][-2:]
-            after = [ln.folded for ln in lines[k + 1:next_k] if not _POOL.match(ln.squeezed)][:2]
+            def cell(ln: _Line) -> bool:
+                return not _POOL.match(ln.squeezed) and not re.fullmatch(r"[\d.]+%", ln.squeezed)
+
+            before = [ln.raw for ln in lines[prev_k + 1:k] if cell(ln)][-2:]
+            after = [ln.raw for ln in lines[k + 1:next_k] if cell(ln)][:2]
             for w in (own, " ".join(before + [own]), " ".join([own] + after), " ".join(before + [own] + after)):
+                shown = w
+                w = fold(w)
                 ballot = next((b for b in list(_BALLOT_EN.finditer(w)) + list(_BALLOT_ZH.finditer(w))
                                if _int(b.group("y")) == valid), None)
                 if ballot is None:
@@ -536,7 +556,7 @@ def _allocation(doc: _Doc) -> tuple[list[AllocationRow], list[str]]:
                 else:
                     winners = x
                     expected = lot * x / valid / applied
-                basis_text = w
+                basis_text = shown
                 break
             if winners is None and _plain(own):
                 winners = valid
@@ -559,7 +579,7 @@ def _allocation(doc: _Doc) -> tuple[list[AllocationRow], list[str]]:
             continue  # a bilingual announcement states its table twice
         seen.add((pool, applied, valid))
         rows.append(AllocationRow(pool, applied, valid, winners, re.sub(r"\s+", " ", basis_text).strip(),
-                                  round(pct, 6) if pct is not None else None, src[0].page, _quote(*src)))
+                                  round(pct, 6) if pct is not None else None, src[0].page, _quote(*src), src[0].pos))
     return rows, warnings
 
 
@@ -625,7 +645,7 @@ def _cornerstones(doc: _Doc) -> tuple[list[Cornerstone], tuple[int, float | None
             dates = re.findall(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[a-z]+ \d{1,2}, \d{4}|\d{1,2} [a-z]+ \d{4}",
                                fold(ln.raw[m.end():]))
             d = explicit_date(dates[-1], year_hint=None) if dates else None
-            key = _squeeze(fold(name))[:12]
+            key = _squeeze(fold(name))
             if rows and si > first_span:
                 # A later table (the lock-up table) repeats investors: take its expiry date, add no one.
                 same = [i for i, r in enumerate(rows) if r.shares == shares]
@@ -801,11 +821,11 @@ def parse_allotment_lines(pages: Sequence[Sequence[str]], *, code: str | None = 
             claims.append(Claim(hkex_code=hkex_code or "", metric="allocation_band", value=float(r.valid_applications),
                                 unit="count", quote=r.quote, value_text=json.dumps(row, ensure_ascii=False,
                                                                                    sort_keys=True),
-                                page=r.page, position=None))
+                                page=r.page, position=r.position))
     if len([c for c in claims if c.metric != "allocation_band"]) < 3:
         raise NotAnAllotment("the announcement has an allotment results title but none of the expected figures "
                              "(offer price, offer shares, applications, subscription level) could be read")
-    quotes = [f.quote for f in first.values()]
+    quotes = [f.quote for f in found]
     langs = tuple(x for x, pat in (("en", r"^[A-Za-z%]"), ("zh", r"^[\u4e00-\u9fff]"))
                   if any(re.match(pat, q) for q in quotes))
     return Allotment(hkex_code=hkex_code, stock_name=stock_name, claims=claims, warnings=warnings,
