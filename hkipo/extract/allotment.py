@@ -398,7 +398,7 @@ def _value(f: Field, lines: list[_Line], i: int, start: int, *, wrapped: bool = 
         if n > 0 and not (wrapped and n == 1) and _match_label(lines[j], lines[j + 1] if j + 1 < len(lines) else None):
             break
         text = re.sub(r"^[\s:：]+", "", text)
-        text = re.sub(r"[(（]\s*(?:附注|备注|note)?\s*\d{0,2}\s*[)）]|note\s*\d+\b|(?:附注|备注)\s*\d+|^\*+", " ", text)
+        text = re.sub(r"[(（]\s*(?:附注|备注|note)?\s*\d{0,2}\s*[)）]|note\s*\d{1,2}(?![\d,.])|(?:附注|备注)\s*\d{1,2}(?![\d,.])|(?:附注|备注|note)(?=\s)|^\*+", " ", text)
         text = re.sub(r"港元\s*(?=\d)", "hk$", text)  # "港元13.15": the currency before the figure
         if not text.strip():
             continue
@@ -585,7 +585,7 @@ def _allocation(doc: _Doc) -> tuple[list[AllocationRow], list[str]]:
 
 def _plain(basis: str) -> int | None:
     """The share count of a basis that is only a share count ("500 Shares", "0股H股"), else None."""
-    m = re.fullmatch(rf"\s*({_NUM})\s*(?:股|shares?|h\s*shares?|h股|股h股|股股份)\s*(?:股份|h股)?\s*", basis)
+    m = re.fullmatch(rf"\s*({_NUM})\s*(?:股|shares?|h\s*shares?|h股|股h股|股股份)\s*(?:股份|h股)?\s*", fold(basis))
     return _int(m.group(1)) if m else None
 
 
