@@ -40,7 +40,7 @@ from hkipo.core.items import Claim
 from hkipo.core.numbers import Quantity, find_quantities
 from hkipo.core.textnorm import fold
 from hkipo.extract.claims.dates import explicit_date
-from hkipo.extract.pdf import NotAPdf, read_pdf
+from hkipo.extract.pdf import NotAPdf, PdfPage, read_pdf
 
 __all__ = ["PARSER_VERSION", "Allotment", "Cornerstone", "AllocationRow", "NotAPdf", "NotAnAllotment",
            "document_kind", "parse_allotment_pdf", "parse_allotment_text", "parse_allotment_lines",
@@ -884,6 +884,19 @@ def read_pdf_pages(source: bytes | str | Path, *, name: str | None = None) -> li
     return [p.text for p in read_pdf(source, name=name)]
 
 
+# Pages read from geometry: the first ones (cover, summary, tranches) and any page with a table we read.
+_GEOMETRY_PAGES = 8
+_TABLE_WORDS = re.compile(r"基石|cornerstone|基准|准则|basis|甲组|乙组|pool|名中|人中|份申请中|out\s*of|applicants|禁售|lock")
+
+
+def _page_lines(page: PdfPage) -> list[str]:
+    """Visual lines where the figures are; the text layer's own lines elsewhere (placee and shareholder
+    concentration tables, directors' confirmations), which keeps long announcements fast."""
+    if page.number <= _GEOMETRY_PAGES or _TABLE_WORDS.search(fold(page.text[:4000])):
+        return [ln.text for ln in page.lines]
+    return page.text.splitlines()
+
+
 def parse_allotment_pdf(source: bytes | str | Path, *, code: str | None = None, name: str | None = None) -> Allotment:
     """Read a PDF (visual lines) and parse it as an allotment results announcement."""
     label = name or (str(source) if isinstance(source, (str, Path)) else "the PDF")
@@ -891,6 +904,6 @@ def parse_allotment_pdf(source: bytes | str | Path, *, code: str | None = None, 
     if not any(p.text.strip() for p in pages):
         raise NotAnAllotment(f"{label} has no extractable text (a scanned image?)")
     try:
-        return parse_allotment_lines([[ln.text for ln in p.lines] for p in pages], code=code)
+        return parse_allotment_lines([_page_lines(p) for p in pages], code=code)
     except NotAnAllotment as e:
         raise NotAnAllotment(f"{label}: {e}") from None
