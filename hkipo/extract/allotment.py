@@ -36,7 +36,7 @@ from pathlib import Path
 
 from hkipo.core.codes import InvalidCode, normalize_code
 from hkipo.core.errors import UserError
-from hkipo.core.items import Claim
+from hkipo.core.items import AllocationRow, Claim, Cornerstone
 from hkipo.core.numbers import Quantity, find_quantities
 from hkipo.core.textnorm import fold
 from hkipo.extract.claims.dates import explicit_date
@@ -202,7 +202,7 @@ _HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-def _heading(folded_line: str) -> str | None:
+def _heading(folded_line: str, raw: str | None = None) -> str | None:
     s = _squeeze(folded_line)
     s = re.sub(r"^(?:\d{1,2}[.、)]|\([a-z0-9]\)|[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)", "", s)
     s = re.sub(r"[:：]$", "", s)
@@ -211,6 +211,8 @@ def _heading(folded_line: str) -> str | None:
         return None
     for name, pat in _HEADINGS:
         if pat.fullmatch(s):
+            if name in ("hk_public", "international") and re.search(r"[a-z]", raw or "") and raw != raw.upper():
+                return None  # English tranche headings are capitals; "Public Offering" is a wrapped label's tail
             return name
     return None
 
@@ -235,33 +237,6 @@ class _Found:
     page: int
     quote: str
     position: int
-
-
-@dataclass(frozen=True)
-class Cornerstone:
-    """One cornerstone investor's row: what the announcement allotted to it."""
-
-    investor: str
-    shares: int
-    share_of_offer: float | None  # fraction of the offer shares, as stated
-    lockup_expiry: str | None  # ISO date, where the lock-up table states one
-    page: int
-    quote: str
-
-
-@dataclass(frozen=True)
-class AllocationRow:
-    """One row of the basis of allocation under the public offer."""
-
-    pool: str  # 'A' | 'B' | '' (GEM: no pools)
-    shares_applied_for: int
-    valid_applications: int
-    successful_applications: int | None  # None when the basis could not be read
-    basis: str
-    approx_pct_allotted: float | None  # fraction
-    page: int
-    quote: str
-    position: int = 0
 
 
 @dataclass
@@ -300,7 +275,7 @@ class _Doc:
                 folded = fold(raw)
                 if len(folded) != len(raw):
                     folded = raw.lower()
-                h = _heading(folded) if section != "cover" else None
+                h = _heading(folded, raw) if section != "cover" else None
                 if h:
                     section = h
                 elif section == "cover" and len(_squeeze(folded)) <= 48 and title.search(_squeeze(folded)):
@@ -351,7 +326,7 @@ def _match_label(line: _Line, nxt: _Line | None) -> tuple[Field, int] | None:
     if len(head) < 2:
         return None  # a line of figures: a label never starts on the line before its own text
     cont = head
-    if nxt is not None and _heading(nxt.folded) is None and nxt.page == line.page:
+    if nxt is not None and _heading(nxt.folded, nxt.raw) is None and nxt.page == line.page:
         cont = head + re.sub(r"[\d,.]+(?:%|倍|times|x)?", "", nxt.squeezed)
     best: tuple[int, Field] | None = None
     for f, pats in _COMPILED:
@@ -400,6 +375,7 @@ def _value(f: Field, lines: list[_Line], i: int, start: int, *, wrapped: bool = 
         text = re.sub(r"^[\s:：]+", "", text)
         text = re.sub(r"[(（]\s*(?:附注|备注|note)?\s*\d{0,2}\s*[)）]|note\s*\d{1,2}(?![\d,.])|(?:附注|备注)\s*\d{1,2}(?![\d,.])|(?:附注|备注|note)(?=\s)|^\*+", " ", text)
         text = re.sub(r"港元\s*(?=\d)", "hk$", text)  # "港元13.15": the currency before the figure
+        text = re.sub(r"[(（]\s*(\d[\d,]*(?:\.\d+)?)\s*[)）]\s*(?=百万|千|亿|港元|hk|million)", r"\1", text)  # "(10.0)百萬港元": a deduction
         if not text.strip():
             continue
         if _NA.match(text):
