@@ -79,6 +79,8 @@ def run(corpus: Path, checked: dict[str, dict[str, float]], runs: int = 1) -> st
     times: list[tuple[str, float, float]] = []
     refused_wrongly: list[str] = []
     checked_stats: dict[str, dict[str, int]] = {}
+    coverage: dict[str, int] = {}
+    n_warned = 0
 
     def tally(table: dict[str, dict[str, int]], field: str, outcome: str) -> None:
         table.setdefault(field, {"agree": 0, "missing": 0, "WRONG": 0, "peer wrong": 0})[outcome] += 1
@@ -99,6 +101,11 @@ def run(corpus: Path, checked: dict[str, dict[str, float]], runs: int = 1) -> st
             parse = min(parse, time.process_time() - t)
         times.append((code, bare, parse))
         got = result.by_metric()
+        for metric in got:
+            coverage[metric] = coverage.get(metric, 0) + 1
+        coverage["(cornerstone rows)"] = coverage.get("(cornerstone rows)", 0) + bool(result.cornerstones)
+        coverage["(allocation rows)"] = coverage.get("(allocation rows)", 0) + bool(result.allocation)
+        n_warned += bool(result.warnings)
         hand = checked.get(code, {})
         for col, (metric, scale) in PEER_FIELDS.items():
             theirs = _peer_value(peer.get(code, {}).get(col, ""))
@@ -161,6 +168,10 @@ def run(corpus: Path, checked: dict[str, dict[str, float]], runs: int = 1) -> st
                 "| field | agree | missing | WRONG |", "|---|---:|---:|---:|"]
         for metric, s in sorted(checked_stats.items()):
             out.append(f"| {metric} | {s['agree']} | {s['missing']} | {s['WRONG']} |")
+    out += ["", f"### Coverage: files (of {len(times)} parsed) with each figure after the checks", "",
+            "| figure | files |", "|---|---:|"] + [f"| {m} | {n} |" for m, n in sorted(coverage.items())]
+    out += ["", f"Files with at least one warning (a figure dropped by a check, or two statements that differ): "
+                f"{n_warned}."]
     out += ["", "### Documents", "",
             f"- allotment announcements refused: {len(refused_wrongly)}" + "".join(f"\n  - {x}" for x in refused_wrongly),
             f"- other documents accepted as allotment results: {len(accepted_wrongly)}"

@@ -39,8 +39,7 @@ ZH_2025 = [
     ["認購水平 53.00倍", "觸發回補機制 否", "香港公開發售項下初步可供認購發售股份數目 1,000,000",
      "香港公開發售項下發售股份佔全球發售的百分比 10.00%", "國際發售", "承配人人數 55", "認購額 3.50",
      "國際發售項下初步可供認購發售股份數目 9,000,000", "國際發售項下發售股份佔全球發售的百分比 90.00%",
-     "基石投資者", "投資者 獲分配的發售股份數目 佔發售股份的百分比", "甲基金管理有限 2,000,000 20.00% 否",
-     "公司（「甲基金」）", "乙資本 1,000,000 10.00% 否", "總計 3,000,000 30.00%",
+     "基石投資者", "投資者 獲分配的發售股份數目 佔發售股份的百分比", "甲基金管理有限公司（「甲基金」） 2,000,000 20.00% 否", "乙資本 1,000,000 10.00% 否", "總計 3,000,000 30.00%",
      "禁售承諾", "基石投資者", "名稱 股份數目 禁售最後日期", "甲基金 2,000,000 4.00% 2026年9月1日",
      "乙資本 1,000,000 2.00% 2026年9月1日", "小計 3,000,000 6.00%"],
     ["香港公開發售的分配基準", "申請股份數目 有效申請數目 配發╱抽籤基準 獲配發股份佔所申請總數的概約百分比",
@@ -142,6 +141,16 @@ def test_a_basis_that_disagrees_with_its_percentage_gives_no_one_lot_rate() -> N
     assert "one_lot_success_rate" not in r.by_metric()
     assert any("the basis gives 25.0000% allotted, the row says 2.50%" in w for w in r.warnings)
     assert any(w.startswith("one_lot_success_rate not stored") for w in r.warnings)
+
+
+def test_cornerstone_names_wrapped_around_their_figures_store_no_rows_but_the_total() -> None:
+    pages = [p[:] for p in ZH_2025]
+    i = pages[2].index("甲基金管理有限公司（「甲基金」） 2,000,000 20.00% 否")
+    pages[2][i:i + 1] = ["甲基金管理有限 2,000,000 20.00% 否", "公司（「甲基金」）"]
+    r = parse_allotment_lines(pages)
+    assert r.cornerstones == [] and "cornerstone_count" not in r.by_metric()
+    assert r.by_metric()["cornerstone_shares"].value == 3_000_000
+    assert any("names wrap over several lines" in w for w in r.warnings)
 
 
 def test_tranches_that_do_not_add_up_are_not_stored() -> None:

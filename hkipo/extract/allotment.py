@@ -569,7 +569,7 @@ _CS_ROW = re.compile(rf"^(?P<name>.*?)\s*(?P<shares>\d{{1,3}}(?:,\d{{3}})+)\s*(?
                      rf"(?P<pct>\d{{1,3}}(?:\.\d+)?)\s*%")
 
 
-def _cornerstones(doc: _Doc) -> tuple[list[Cornerstone], tuple[int, float | None, int, str] | None]:
+def _cornerstones(doc: _Doc) -> tuple[list[Cornerstone], tuple[int, float | None, int, str] | None, bool]:
     """Investor rows and the table's total (shares, fraction, page, quote) from the cornerstone sections."""
     rows: list[Cornerstone] = []
     total: tuple[int, float | None, int, str] | None = None
@@ -577,6 +577,8 @@ def _cornerstones(doc: _Doc) -> tuple[list[Cornerstone], tuple[int, float | None
     first_span = 10**6
     last_row_span = -1
     last_was_total = False
+    closed_span = -1
+    wrapped_names = False
     spans: list[list[_Line]] = []
     cur: list[_Line] = []
     for ln in doc.lines:
@@ -593,6 +595,8 @@ def _cornerstones(doc: _Doc) -> tuple[list[Cornerstone], tuple[int, float | None
             m = _CS_ROW.match(ln.raw.replace("％", "%"))
             if not m:
                 s = ln.raw.strip()
+                if rows and si == first_span and si != closed_span:
+                    wrapped_names = True  # a line inside the table that is not a row: a name cell wrapped
                 # Header cells and notes are not names; names are words without figures.
                 if re.search(r"\d", s) or _is_header(ln.squeezed):
                     name_parts = []
@@ -604,7 +608,9 @@ def _cornerstones(doc: _Doc) -> tuple[list[Cornerstone], tuple[int, float | None
             pct = float(m.group("pct")) / 100
             # Lines without figures between two rows: the tail of the previous row's name when this row
             # has a name of its own ("…管理有限 6,530,500 …" / "公司（「…」）"), else this row's name.
-            if own and name_parts and rows and last_row_span == si and not last_was_total:
+            if name_parts and rows and si == first_span and si != closed_span:
+                wrapped_names = True
+            if own and name_parts and rows and last_row_span == si and not last_was_total and si != closed_span:
                 prev = rows[-1]
                 rows[-1] = Cornerstone(re.sub(r"\s+", " ", f"{prev.investor}{''.join(name_parts)}"), prev.shares,
                                        prev.share_of_offer, prev.lockup_expiry, prev.page, prev.quote)
@@ -614,10 +620,13 @@ def _cornerstones(doc: _Doc) -> tuple[list[Cornerstone], tuple[int, float | None
             if _TOTAL.match(_squeeze(fold(own or name))) or not name:
                 if total is None and name:
                     total = (shares, pct, ln.page, _quote(ln))
+                    closed_span = si  # the total closes the table: rows after it are other allottees
                 last_was_total = True
                 continue
             last_was_total = False
-            name = re.sub(r"\s+", " ", name)
+            if si == closed_span:
+                continue
+            name = re.sub(r"\s*(?:附註|附注|note)\s*\d*$|\s*[(（]\d[)）]$", "", re.sub(r"\s+", " ", name))
             dates = re.findall(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[a-z]+ \d{1,2}, \d{4}|\d{1,2} [a-z]+ \d{4}",
                                fold(ln.raw[m.end():]))
             d = explicit_date(dates[-1], year_hint=None) if dates else None
@@ -638,7 +647,11 @@ def _cornerstones(doc: _Doc) -> tuple[list[Cornerstone], tuple[int, float | None
             by_name[key] = len(rows)
             rows.append(Cornerstone(name, shares, round(pct, 6), d.isoformat() if d else None, ln.page,
                                     _quote(ln)))
-    return rows, total
+    if wrapped_names and rows:
+        # Names wrapped over several lines around their figures: which fragment belongs to which row is a
+        # guess from text alone, and a share count under the wrong name is a wrong figure.
+        return [], total, True
+    return rows, total, False
 
 
 def _is_header(squeezed: str) -> bool:
@@ -751,7 +764,10 @@ def parse_allotment_lines(pages: Sequence[Sequence[str]], *, code: str | None = 
     stock_name = next((f.text for f in found if f.metric == "stock_short_name"), None)
     hkex_code = _resolve_code(code, stated_code)
     rows, warnings = _allocation(doc)
-    cornerstones, cs_total = _cornerstones(doc)
+    cornerstones, cs_total, names_wrapped = _cornerstones(doc)
+    if names_wrapped:
+        warnings.append("cornerstone rows not stored: investor names wrap over several lines around their figures, "
+                        "so which name goes with which figure is not certain (the table's total is kept)")
 
     first: dict[str, _Found] = {}
     for f in found:
