@@ -86,9 +86,38 @@ class Announcement:
 
 
 @dataclass(frozen=True)
+class Cornerstone:
+    """One cornerstone investor's row: what the announcement allotted to it."""
+
+    investor: str
+    shares: int
+    share_of_offer: float | None  # fraction of the offer shares, as stated
+    lockup_expiry: str | None  # ISO date, where the lock-up table states one
+    page: int
+    quote: str
+
+
+@dataclass(frozen=True)
+class AllocationRow:
+    """One row of the basis of allocation under the public offer."""
+
+    pool: str  # 'A' | 'B' | '' (GEM: no pools)
+    shares_applied_for: int
+    valid_applications: int
+    successful_applications: int | None  # None when the basis could not be read
+    basis: str
+    approx_pct_allotted: float | None  # fraction
+    page: int
+    quote: str
+    position: int = 0
+
+
+@dataclass(frozen=True)
 class ParsedAnnouncement:
     """What the hkex spider yields for one PDF: the document and the figures it states."""
 
     announcement: Announcement
     claims: tuple[Claim, ...]
     warnings: tuple[str, ...] = ()
+    cornerstones: tuple[Cornerstone, ...] = ()
+    allocation: tuple[AllocationRow, ...] = ()

@@ -182,4 +182,5 @@ def announcement_from_pdf(body: bytes, url: str, row: SearchRow, *, code: str, l
         url=url, published_at=row.published_at, pdf_sha256=hashlib.sha256(body).hexdigest(), pages=parsed.pages,
         text=parsed.text, parser_version=PARSER_VERSION,
     )
-    return ParsedAnnouncement(ann, tuple(parsed.claims), tuple(parsed.warnings))
+    return ParsedAnnouncement(ann, tuple(parsed.claims), tuple(parsed.warnings), tuple(parsed.cornerstones),
+                              tuple(parsed.allocation))
