@@ -50,15 +50,15 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from hkipo.core import metrics
 from hkipo.core.numbers import significant_step
 from warehouse.load import sync_scope
 
-SOURCE_RANK = {"announcement": 0, "article": 1, "prices": 2, "config": 3}
-BASIS_RANK = {"final": 0, "full_over_allotment": 1, "at_open": 2, "intraday": 3, "at_close_of_applications": 4}
-MONEY_METRICS = frozenset({"gross_proceeds", "net_proceeds", "listing_expenses", "market_cap", "cornerstone_amount",
-                           "offer_price", "offer_price_low", "offer_price_high", "first_day_open", "first_day_close",
-                           "first_day_high", "first_day_low"})
-TABLE_METRICS = frozenset({"allocation_band"})
+# Source precedence, basis order, canonical units and table metrics are the registry's (hkipo/core/metrics.py).
+SOURCE_RANK = {kind: i for i, kind in enumerate(metrics.ALL_SOURCES)}  # for unregistered metrics; see Metric.sources
+BASIS_RANK = {basis: i for i, basis in enumerate(metrics.BASES)}
+MONEY_METRICS = frozenset(m.name for m in metrics.METRICS if m.kind in ("price", "money"))
+TABLE_METRICS = metrics.TABLE_METRICS
 REL_TOL = 0.01
 APPROX_TOL = 0.02
 
@@ -128,6 +128,11 @@ def in_conflict(claims: Sequence[Evidence]) -> bool:
 
 def _canonical_unit(metric: str) -> str | None:
     return "HKD" if metric in MONEY_METRICS else None
+
+
+def _source_rank(metric: str, source_kind: str) -> int:
+    m = metrics.BY_NAME.get(metric)
+    return m.source_rank(source_kind) if m is not None else SOURCE_RANK.get(source_kind, 9)
 
 
 _RULE_NAMES = (
@@ -270,8 +275,8 @@ def choose(claims: Sequence[Evidence]) -> Choice:
         digits = math.floor(math.log10(abs(c.value) / significant_step(c.value))) + 1 if c.value else 0
         return (
             0 if canonical is None or c.unit == canonical else 1,
-            SOURCE_RANK.get(c.source_kind, 9),
-            BASIS_RANK.get(c.basis, 5),
+            _source_rank(c.metric, c.source_kind),
+            BASIS_RANK.get(c.basis, len(BASIS_RANK)),
             -supports[c.claim_id],
             0 if c.qualifier is None else 1,
             -digits,
