@@ -62,6 +62,7 @@ def begin_run(ctx: JobContext, job: str) -> RunRecord:
         if job not in DERIVED_JOBS:
             db.claim_origin(con, ctx.origin, path=str(ctx.db_path))
         if sync_watchlist(con, ctx.config):
+            rebuild_ipo_stats(con)  # the config's listing dates and offer prices are evidence too
             publish.mark_changed(con)
         runs.start(con, run)
     return run

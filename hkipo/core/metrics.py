@@ -78,6 +78,7 @@ class Metric:
     sources: tuple[str, ...] = SOURCES  # precedence of source kinds, best first
     first_day: bool = False  # about the listing day: news figures are kept only when they are
     by_moment: bool = False  # compared only at the same moment (basis and day): a market cap moves
+    bar: str | None = None  # the prices_daily column that states this figure on the listing day
 
     @property
     def unit(self) -> str:
@@ -145,15 +146,15 @@ METRICS: tuple[Metric, ...] = (
     Metric("cornerstone_shares", "shares", "cornerstone shares", _CORNERSTONE, _TRANCHE_SHARES),
     Metric("cornerstone_share_of_offer", "fraction", "cornerstone share of the offer"),
     # --- first day -----------------------------------------------------------------------------------------
-    Metric("first_day_open", "price", "first-day open", _OPEN, _PRICE, BAR_FIRST, first_day=True),
+    Metric("first_day_open", "price", "first-day open", _OPEN, _PRICE, BAR_FIRST, first_day=True, bar="open"),
     Metric("first_day_high", "price", "first-day high",
            (r"最高", r"高见", r"高位", r"盘中高", r"一度(?:升|涨|冲|飙|飙升|大涨)(?:至|到|上)", r"冲高", r"触及",
             r"high of", r"peaked", r"as high as", r"hit a high", r"intraday high", r"as much as", r"highest",
-            r"day's high", r"\bhit\b", r"touched", r"reached"), _PRICE, BAR_FIRST, first_day=True),
+            r"day's high", r"\bhit\b", r"touched", r"reached"), _PRICE, BAR_FIRST, first_day=True, bar="high"),
     Metric("first_day_low", "price", "first-day low",
            (r"最低", r"低见", r"低位", r"盘中低", r"一度(?:跌|下挫|回落)(?:至|到)", r"as low as", r"low of",
-            r"dipped to", r"lowest", r"day's low", r"intraday low"), _PRICE, BAR_FIRST, first_day=True),
-    Metric("first_day_close", "price", "first-day close", _CLOSE, _PRICE, BAR_FIRST, first_day=True),
+            r"dipped to", r"lowest", r"day's low", r"intraday low"), _PRICE, BAR_FIRST, first_day=True, bar="low"),
+    Metric("first_day_close", "price", "first-day close", _CLOSE, _PRICE, BAR_FIRST, first_day=True, bar="close"),
     Metric("first_day_open_return", "return", "first-day open return", bounds=_RETURN, first_day=True),
     Metric("first_day_close_return", "return", "first-day close return", bounds=_RETURN, first_day=True),
     Metric("market_cap", "money", "market cap",
@@ -170,6 +171,7 @@ BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 if len(BY_NAME) != len(METRICS):  # pragma: no cover - a duplicated line is a programming error
     raise RuntimeError("a metric is registered twice")
 TABLE_METRICS = frozenset(m.name for m in METRICS if m.kind == "table")
+BAR_METRICS = tuple(m for m in METRICS if m.bar)
 FIRST_DAY_METRICS = frozenset(m.name for m in METRICS if m.first_day)
 
 
