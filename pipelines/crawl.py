@@ -12,39 +12,55 @@ spider closes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings, Settings
+from twisted.internet.defer import Deferred
+from twisted.internet.threads import deferToThread
 
+from hkipo.core import offload
 from hkipo.core.config import load_config
 from hkipo.core.context import JobContext
 from hkipo.core.errors import UserError
 from hkipo.core.items import ArticleItem, ParsedAnnouncement
 from hkipo.core.runs import RunRecord
 from pipelines.announcements import known_pdf_urls, write_announcement
-from pipelines.articles import known_article_urls, load_articles
+from pipelines.articles import Prepared, known_article_urls, prepare_item, store_prepared, worker_context
 from pipelines.runs import begin_run, end_run, write
 from spiders.context import CONTEXT_SETTING, RUN_SETTING, SKIP_URLS_SETTING, HkipoAddon, crawl_context
 from spiders.runner import run_crawl
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SETTINGS_MODULE = "pipelines.scrapy_settings"
 STANDALONE_SETTING = "HKIPO_STANDALONE"
 
 
+# What the worker processes import once (in the forkserver) instead of once per worker.
+NEWS_PRELOAD = ("hkipo.extract.article", "pipelines.articles")
+HKEX_PRELOAD = ("hkipo.extract.hkex_search",)
+
+
 def run_news_job(ctx: JobContext, run: RunRecord) -> None:
     """The `news` job: feeds to articles (spiders/news.py, pipelines/articles.py)."""
-    run_crawl("news", ctx, run, settings_module=SETTINGS_MODULE)
+    run_crawl("news", ctx, run, settings_module=SETTINGS_MODULE, preload=NEWS_PRELOAD)
 
 
 def run_hkex_job(ctx: JobContext, run: RunRecord) -> None:
     """The `hkex` job: HKEXnews announcements (spiders/hkex.py, pipelines/announcements.py)."""
-    run_crawl("hkex", ctx, run, settings_module=SETTINGS_MODULE)
+    run_crawl("hkex", ctx, run, settings_module=SETTINGS_MODULE, preload=HKEX_PRELOAD)
 
 
 def context_from_settings(settings: BaseSettings) -> JobContext:
@@ -115,18 +131,47 @@ class StandaloneRunEnd:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    def spider_closed(self, spider: Spider, reason: str) -> Deferred:
         ctx, run = self.crawler.settings.get(CONTEXT_SETTING), self.crawler.settings.get(RUN_SETTING)
         addon = self.crawler.get_addon(HkipoAddon)
-        end_run(ctx, run, replayer=addon.replayer if addon else None, recorder=addon.recorder if addon else None)
+        # The statistics rebuild writes (and may wait for the lock): on a thread, not the reactor.
+        return deferToThread(end_run, ctx, run, replayer=addon.replayer if addon else None,
+                             recorder=addon.recorder if addon else None)
+
+
+class _Writer:
+    """The warehouse's writes of one crawl, in order, on one thread of their own.
+
+    A write opens the file, may wait for another writer's lock (with back-off
+    sleeps) and runs a transaction: none of that may happen on the reactor
+    thread, where it would stall every download. `await writer.call(fn, ...)`
+    runs fn in the writer thread and resumes on the reactor's loop.
+    """
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hkipo-writer")
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.wrap_future(self._thread.submit(fn, *args))
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
 
 
 class ArticlePipeline:
-    """Scrapy item pipeline: batches of `[news] batch_size` articles, and the rest at close."""
+    """Scrapy item pipeline: pages prepared in the worker pool, stored in batches of `[news] batch_size`.
+
+    Tagging, fingerprinting and claims extraction (`articles.prepare`) run in
+    `hkipo.core.offload`'s worker processes; each batch is written by the
+    crawl's writer thread once `batch_size` pages are prepared, and the rest at
+    close. The reactor only hands pages over and counts.
+    """
 
     def __init__(self, crawler) -> None:  # noqa: ANN001 - scrapy.crawler.Crawler
         self.crawler = crawler
-        self.pending: list[ArticleItem] = []
+        self.pending: list[Prepared] = []
+        self.skipped: Counter = Counter()
+        self.pages = 0
 
     @classmethod
     def from_crawler(cls, crawler) -> ArticlePipeline:  # noqa: ANN001
@@ -136,27 +181,41 @@ class ArticlePipeline:
         self.ctx, self.run = crawl_context(self.crawler)
         self.securities = self.ctx.securities()
         self.batch_size = self.ctx.config.news.batch_size
+        self.writer = _Writer()
+        self.key = uuid.uuid4().hex
+        self.context: bytes | None = None  # read from the warehouse on the writer thread, at the first page
 
-    def process_item(self, item: object) -> object:
+    async def process_item(self, item: object) -> object:
         if isinstance(item, ArticleItem):
-            self.pending.append(item)
-            if len(self.pending) >= self.batch_size:
-                self._flush()
+            if self.context is None:
+                self.context = await self.writer.call(worker_context, self.ctx, self.securities)
+            out = await offload.run(prepare_item, item, self.key, self.context)
+            self.pages += 1
+            if isinstance(out, str):
+                self.skipped[out] += 1
+                log.debug("not stored (%s): %s", out, item.article.fetched_url)
+            else:
+                self.pending.append(out)
+            if self.pages >= self.batch_size:
+                await self._flush()
         return item
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
         n = len(self.pending)
         try:
-            self._flush()
+            await self._flush()
         except Exception as e:  # Scrapy only logs errors raised here; the run must say so
             log.exception("storing the last batch of articles failed")
             self.run.fail(f"storing {n} articles failed (rolled back): {type(e).__name__}: {e}")
+        finally:
+            self.writer.close()
 
-    def _flush(self) -> None:
-        items, self.pending = self.pending, []
-        if not items:
+    async def _flush(self) -> None:
+        prepared, skipped, pages = self.pending, self.skipped, self.pages
+        self.pending, self.skipped, self.pages = [], Counter(), 0
+        if not pages:
             return
-        result = load_articles(self.ctx, self.run, items, self.securities)
+        result = await self.writer.call(store_prepared, self.ctx, self.run, prepared, skipped, pages)
         stats = self.crawler.stats
         for key, value in (("new", result.new), ("refreshed", result.refreshed), ("copies", result.copies),
                            ("rows", result.rows)):
@@ -166,7 +225,7 @@ class ArticlePipeline:
 
 
 class AnnouncementPipeline:
-    """Scrapy item pipeline: each parsed announcement in its own transaction."""
+    """Scrapy item pipeline: each parsed announcement in its own transaction, on the writer thread."""
 
     def __init__(self, crawler) -> None:  # noqa: ANN001 - scrapy.crawler.Crawler
         self.crawler = crawler
@@ -177,12 +236,16 @@ class AnnouncementPipeline:
 
     def open_spider(self) -> None:
         self.ctx, self.run = crawl_context(self.crawler)
+        self.writer = _Writer()
 
-    def process_item(self, item: object) -> object:
+    def close_spider(self) -> None:
+        self.writer.close()
+
+    async def process_item(self, item: object) -> object:
         if isinstance(item, ParsedAnnouncement):
             for w in item.warnings:
                 self.run.warn(f"{item.announcement.url}: {w}")
-            n = write(self.ctx, self.run, lambda con: write_announcement(con, item))
+            n = await self.writer.call(write, self.ctx, self.run, partial(write_announcement, parsed=item))
             stats = self.crawler.stats
             stats.inc_value("hkex/announcements")
             stats.inc_value("hkex/claims", len(item.claims))
