@@ -139,23 +139,38 @@ class StandaloneRunEnd:
                              recorder=addon.recorder if addon else None)
 
 
-class _Writer:
+class Writer:
     """The warehouse's writes of one crawl, in order, on one thread of their own.
 
     A write opens the file, may wait for another writer's lock (with back-off
     sleeps) and runs a transaction: none of that may happen on the reactor
     thread, where it would stall every download. `await writer.call(fn, ...)`
-    runs fn in the writer thread and resumes on the reactor's loop.
+    runs fn in the writer thread and resumes on the reactor's loop. Every item
+    pipeline of a crawl shares one (`Writer.of(crawler)`), so writes keep the
+    order they were handed over in (an announcement before the outcome that
+    says it was parsed); the last pipeline to `release` it stops the thread.
     """
 
     def __init__(self) -> None:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hkipo-writer")
+        self._users = 0
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> Writer:
+        writer = getattr(crawler, "_hkipo_writer", None)
+        if writer is None:
+            writer = cls()
+            crawler._hkipo_writer = writer  # type: ignore[attr-defined]
+        writer._users += 1
+        return writer
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.wrap_future(self._thread.submit(fn, *args))
 
-    def close(self) -> None:
-        self._thread.shutdown(wait=True)
+    def release(self) -> None:
+        self._users -= 1
+        if self._users <= 0:
+            self._thread.shutdown(wait=True)
 
 
 class ArticlePipeline:
@@ -181,7 +196,7 @@ class ArticlePipeline:
         self.ctx, self.run = crawl_context(self.crawler)
         self.securities = self.ctx.securities()
         self.batch_size = self.ctx.config.news.batch_size
-        self.writer = _Writer()
+        self.writer = Writer.of(self.crawler)
         self.key = uuid.uuid4().hex
         self.context: bytes | None = None  # read from the warehouse on the writer thread, at the first page
 
@@ -208,7 +223,7 @@ class ArticlePipeline:
             log.exception("storing the last batch of articles failed")
             self.run.fail(f"storing {n} articles failed (rolled back): {type(e).__name__}: {e}")
         finally:
-            self.writer.close()
+            self.writer.release()
 
     async def _flush(self) -> None:
         prepared, skipped, pages = self.pending, self.skipped, self.pages
@@ -236,10 +251,10 @@ class AnnouncementPipeline:
 
     def open_spider(self) -> None:
         self.ctx, self.run = crawl_context(self.crawler)
-        self.writer = _Writer()
+        self.writer = Writer.of(self.crawler)
 
     def close_spider(self) -> None:
-        self.writer.close()
+        self.writer.release()
 
     async def process_item(self, item: object) -> object:
         if isinstance(item, ParsedAnnouncement):

@@ -238,12 +238,14 @@ class ListingPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
+        from pipelines.crawl import Writer
         from spiders.context import crawl_context
 
         self.ctx, self.run = crawl_context(self.crawler)
         self.config_codes = frozenset(s.code for s in self.ctx.config.watchlist)
+        self.writer = Writer.of(self.crawler)
 
-    def process_item(self, item: object) -> object:
+    async def process_item(self, item: object) -> object:
         if isinstance(item, (DiscoveredListing, ListingDocument, SkippedRow, SearchedWindow, DocumentOutcome)):
             self.pending.append(item)
             if isinstance(item, SkippedRow):
@@ -251,17 +253,20 @@ class ListingPipeline:
             if isinstance(item, DiscoveredListing):
                 self.crawler.stats.inc_value("listings/found")
             if len(self.pending) >= FLUSH_ITEMS or isinstance(item, DocumentOutcome):
-                self.flush()
+                await self.flush()
         return item
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
         try:
-            self.flush()
+            await self.flush()
         except Exception as e:  # Scrapy only logs errors raised here; the run must say so
             log.exception("storing the last discovery batch failed")
             self.run.fail(f"storing discovery results failed (rolled back): {type(e).__name__}: {e}")
+        finally:
+            self.writer.release()
 
-    def flush(self) -> None:
+    async def flush(self) -> None:
+        """Write the pending items on the crawl's writer thread (never on the reactor: it may wait for the lock)."""
         items, self.pending = self.pending, []
         if not items:
             return
@@ -274,7 +279,7 @@ class ListingPipeline:
                     + store_outcomes(con, [i for i in items if isinstance(i, DocumentOutcome)])
                     + store_windows(con, [i for i in items if isinstance(i, SearchedWindow)]))
 
-        write(self.ctx, self.run, load)
+        await self.writer.call(write, self.ctx, self.run, load)
 
 
 def run_discovery_job(ctx: JobContext, run: RunRecord) -> None:
