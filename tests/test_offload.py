@@ -23,17 +23,19 @@ def _pid_and_square(x: int) -> tuple[int, int]:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_run_awaits_the_call_in_the_pool(workers: int) -> None:
+    n = offload.PROCESSES_AFTER + 6
     offload.start(workers)
     try:
         async def main() -> list[tuple[int, int]]:
-            return await asyncio.gather(*(offload.run(_pid_and_square, i) for i in range(6)))
+            return await asyncio.gather(*(offload.run(_pid_and_square, i) for i in range(n)))
 
         out = asyncio.run(main())
     finally:
         offload.shutdown()
-    assert [sq for _, sq in out] == [i * i for i in range(6)]
-    pids = {pid for pid, _ in out}
-    assert (pids == {os.getpid()}) is (workers == 1)  # one worker is a thread here; more are processes
+    assert [sq for _, sq in out] == [i * i for i in range(n)]
+    first, rest = {pid for pid, _ in out[:offload.PROCESSES_AFTER]}, {pid for pid, _ in out[offload.PROCESSES_AFTER:]}
+    assert first == {os.getpid()}  # a small crawl's calls: one thread here, no processes started
+    assert (rest == {os.getpid()}) is (workers == 1)  # then worker processes, unless one worker was asked for
 
 
 def test_worker_count_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

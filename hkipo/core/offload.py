@@ -8,13 +8,16 @@ awaitable for the reactor's asyncio loop (Scrapy's default reactor), so
 callbacks and item pipelines write `value = await offload.run(fn, arg)`.
 
 One pool per process (a job runs in its own process), created on first use
-and shut down by `shutdown()` when the crawl ends. Workers are forked from a
-forkserver that imported `preload` once, so starting them costs a fork, not
-an import of trafilatura; the parent's threads and reactor are never forked.
-`[crawl] workers` / HKIPO_WORKERS chooses how many: 0 = one per core; 1 =
-a single worker thread in this process (no processes: small crawls, tests
-that patch functions, machines with one core). Functions and arguments must
-pickle (module-level functions, dataclasses, plain containers).
+and shut down by `shutdown()` when the crawl ends. The first
+`PROCESSES_AFTER` calls run on one worker thread in this process: a small
+crawl (the demo's 27 pages, two PDFs) is over before worker processes could
+have started, and starting them costs more than it saves. From then on calls
+go to worker processes forked from a forkserver that imported `preload`
+once, so each costs a fork, not an import of trafilatura; the parent's
+threads and reactor are never forked. `[crawl] workers` / HKIPO_WORKERS
+chooses how many: 0 = one per core; 1 = the thread only (machines with one
+core, tests that patch functions). Functions and arguments must pickle
+(module-level functions, dataclasses, plain containers).
 """
 
 from __future__ import annotations
@@ -30,9 +33,35 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 WORKERS_ENV = "HKIPO_WORKERS"
 
+PROCESSES_AFTER = 32
+
 _lock = threading.Lock()
-_pool: cf.Executor | None = None
+_pool: _Pool | None = None
 _size = 0
+
+
+class _Pool:
+    """A worker thread for the first calls, then worker processes."""
+
+    def __init__(self, processes: int, preload: Sequence[str]) -> None:
+        self.processes = processes
+        self.preload = list(preload)
+        self.thread = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="hkipo-work")
+        self.pool: cf.ProcessPoolExecutor | None = None
+        self.calls = 0
+
+    def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> cf.Future[T]:
+        self.calls += 1
+        if self.pool is None and self.processes > 1 and self.calls > PROCESSES_AFTER:
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(self.preload)
+            self.pool = cf.ProcessPoolExecutor(max_workers=self.processes, mp_context=ctx)
+        return (self.pool or self.thread).submit(fn, *args, **kwargs)
+
+    def shutdown(self) -> None:
+        self.thread.shutdown(wait=True, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def worker_count(configured: int = 0) -> int:
@@ -48,17 +77,15 @@ def start(workers: int = 0, *, preload: Sequence[str] = ()) -> int:
     with _lock:
         if _pool is None:
             _size = worker_count(workers)
-            if _size <= 1:
-                _pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="hkipo-work")
-            else:
-                ctx = mp.get_context("forkserver")
-                ctx.set_forkserver_preload(list(preload))
-                _pool = cf.ProcessPoolExecutor(max_workers=_size, mp_context=ctx)
+            _pool = _Pool(_size, preload)
         return _size
 
 
 def submit(fn: Callable[..., T], *args: Any, **kwargs: Any) -> cf.Future[T]:
-    """fn(*args, **kwargs) in the pool (started with the defaults if nobody started it)."""
+    """fn(*args, **kwargs) in the pool (started with the defaults if nobody started it).
+
+    Call from one thread (the reactor's): the switch to processes is not locked.
+    """
     if _pool is None:
         start()
     assert _pool is not None
@@ -76,4 +103,4 @@ def shutdown() -> None:
     with _lock:
         pool, _pool, _size = _pool, None, 0
     if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown()
