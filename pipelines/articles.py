@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import pickle
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -394,19 +395,43 @@ def write_article_claims(con: duckdb.DuckDBPyConnection, written: dict[str, Prep
                       params=[sorted(f"{aid} {p.item.article.url}" for aid, p in written.items())])
 
 
-def load_articles(ctx, run, items: Sequence[ArticleItem], securities: Sequence[Security]) -> BatchResult:  # noqa: ANN001
-    """Prepare a batch outside the database, then store it in one transaction (`pipelines.runs.write`)."""
+def prepare_batch(items: Sequence[ArticleItem], securities: Sequence[Security], *, min_text_chars: int,
+                  watchlist: Sequence[Security], others: Sequence[str] = ()) -> tuple[list[Prepared], Counter]:
+    """`prepare` each page: the pages to store, and how many were not stored for which reason."""
     prepared: list[Prepared] = []
     skipped: Counter = Counter()
-    others = known_issuer_names(ctx, ctx.config.watchlist) if items else ()
     for item in items:
-        out = prepare(item, securities, min_text_chars=ctx.config.news.min_text_chars,
-                      watchlist=ctx.config.watchlist, others=others)
+        out = prepare(item, securities, min_text_chars=min_text_chars, watchlist=watchlist, others=others)
         if isinstance(out, str):
             skipped[out] += 1
             log.debug("not stored (%s): %s", out, item.article.fetched_url)
         else:
             prepared.append(out)
+    return prepared, skipped
+
+
+_worker_context: dict[str, tuple] = {}
+
+
+def worker_context(ctx, securities: Sequence[Security]) -> bytes:  # noqa: ANN001 - JobContext
+    """What `prepare_item` needs besides the page, pickled once per crawl (reads the warehouse: not on a reactor)."""
+    watchlist = tuple(ctx.config.watchlist)
+    return pickle.dumps((tuple(securities), watchlist, ctx.config.news.min_text_chars,
+                         known_issuer_names(ctx, watchlist)))
+
+
+def prepare_item(item: ArticleItem, key: str, context: bytes) -> Prepared | str:
+    """`prepare` in a worker process; `context` (`worker_context`) is unpickled once per worker
+    and crawl (`key`), not once per page."""
+    if key not in _worker_context:
+        _worker_context.clear()
+        _worker_context[key] = pickle.loads(context)
+    securities, watchlist, min_text_chars, others = _worker_context[key]
+    return prepare(item, securities, min_text_chars=min_text_chars, watchlist=watchlist, others=others)
+
+
+def store_prepared(ctx, run, prepared: Sequence[Prepared], skipped: Counter, pages: int) -> BatchResult:  # noqa: ANN001
+    """Store prepared pages in one transaction (`pipelines.runs.write`) and log the batch."""
     holder: list[BatchResult] = []
 
     def write(con: duckdb.DuckDBPyConnection) -> int:
@@ -425,6 +450,14 @@ def load_articles(ctx, run, items: Sequence[ArticleItem], securities: Sequence[S
     for reason, count in sorted(result.figures_left_out.items()):
         run.warn(f"articles: {count} figure(s) left out: {reason}")
     log.info("articles: %d pages -> %d new, %d re-fetched, %d copies of stored stories, %d not stored%s; %d rows",
-             len(items), result.new, result.refreshed, result.copies, sum(skipped.values()),
+             pages, result.new, result.refreshed, result.copies, sum(skipped.values()),
              f" ({dict(skipped)})" if skipped else "", result.rows)
     return result
+
+
+def load_articles(ctx, run, items: Sequence[ArticleItem], securities: Sequence[Security]) -> BatchResult:  # noqa: ANN001
+    """Prepare a batch outside the database, then store it in one transaction (`pipelines.runs.write`)."""
+    others = known_issuer_names(ctx, ctx.config.watchlist) if items else ()
+    prepared, skipped = prepare_batch(items, securities, min_text_chars=ctx.config.news.min_text_chars,
+                                      watchlist=ctx.config.watchlist, others=others)
+    return store_prepared(ctx, run, prepared, skipped, len(items))

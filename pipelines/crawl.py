@@ -12,14 +12,24 @@ spider closes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings, Settings
+from twisted.internet.defer import Deferred
+from twisted.internet.threads import deferToThread
 
+from hkipo.core import offload
 from hkipo.core.config import load_config
 from hkipo.core.context import JobContext
 from hkipo.core.errors import UserError
@@ -27,26 +37,32 @@ from hkipo.core.items import ArticleItem, ParsedAnnouncement
 from hkipo.core.runs import RunRecord
 from hkipo.extract.formal_notice import ParsedFormalNotice
 from pipelines.announcements import known_pdf_urls, write_announcement
-from pipelines.articles import known_article_urls, load_articles
+from pipelines.articles import Prepared, known_article_urls, prepare_item, store_prepared, worker_context
 from pipelines.calendar import known_formal_notice_urls, write_announcement_sponsors, write_formal_notice
 from pipelines.runs import begin_run, end_run, write
 from spiders.context import CONTEXT_SETTING, RUN_SETTING, SKIP_URLS_SETTING, HkipoAddon, crawl_context
 from spiders.runner import run_crawl
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SETTINGS_MODULE = "pipelines.scrapy_settings"
 STANDALONE_SETTING = "HKIPO_STANDALONE"
 
 
+# What the worker processes import once (in the forkserver) instead of once per worker.
+NEWS_PRELOAD = ("hkipo.extract.article", "pipelines.articles")
+HKEX_PRELOAD = ("hkipo.extract.hkex_search",)
+
+
 def run_news_job(ctx: JobContext, run: RunRecord) -> None:
     """The `news` job: feeds to articles (spiders/news.py, pipelines/articles.py)."""
-    run_crawl("news", ctx, run, settings_module=SETTINGS_MODULE)
+    run_crawl("news", ctx, run, settings_module=SETTINGS_MODULE, preload=NEWS_PRELOAD)
 
 
 def run_hkex_job(ctx: JobContext, run: RunRecord) -> None:
     """The `hkex` job: HKEXnews announcements (spiders/hkex.py, pipelines/announcements.py)."""
-    run_crawl("hkex", ctx, run, settings_module=SETTINGS_MODULE)
+    run_crawl("hkex", ctx, run, settings_module=SETTINGS_MODULE, preload=HKEX_PRELOAD)
 
 
 def context_from_settings(settings: BaseSettings) -> JobContext:
@@ -117,18 +133,62 @@ class StandaloneRunEnd:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    def spider_closed(self, spider: Spider, reason: str) -> Deferred:
         ctx, run = self.crawler.settings.get(CONTEXT_SETTING), self.crawler.settings.get(RUN_SETTING)
         addon = self.crawler.get_addon(HkipoAddon)
-        end_run(ctx, run, replayer=addon.replayer if addon else None, recorder=addon.recorder if addon else None)
+        # The statistics rebuild writes (and may wait for the lock): on a thread, not the reactor.
+        return deferToThread(end_run, ctx, run, replayer=addon.replayer if addon else None,
+                             recorder=addon.recorder if addon else None)
+
+
+class Writer:
+    """The warehouse's writes of one crawl, in order, on one thread of their own.
+
+    A write opens the file, may wait for another writer's lock (with back-off
+    sleeps) and runs a transaction: none of that may happen on the reactor
+    thread, where it would stall every download. `await writer.call(fn, ...)`
+    runs fn in the writer thread and resumes on the reactor's loop. Every item
+    pipeline of a crawl shares one (`Writer.of(crawler)`), so writes keep the
+    order they were handed over in (an announcement before the outcome that
+    says it was parsed); the last pipeline to `release` it stops the thread.
+    """
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hkipo-writer")
+        self._users = 0
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> Writer:
+        writer = getattr(crawler, "_hkipo_writer", None)
+        if writer is None:
+            writer = cls()
+            crawler._hkipo_writer = writer  # type: ignore[attr-defined]
+        writer._users += 1
+        return writer
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.wrap_future(self._thread.submit(fn, *args))
+
+    def release(self) -> None:
+        self._users -= 1
+        if self._users <= 0:
+            self._thread.shutdown(wait=True)
 
 
 class ArticlePipeline:
-    """Scrapy item pipeline: batches of `[news] batch_size` articles, and the rest at close."""
+    """Scrapy item pipeline: pages prepared in the worker pool, stored in batches of `[news] batch_size`.
+
+    Tagging, fingerprinting and claims extraction (`articles.prepare`) run in
+    `hkipo.core.offload`'s worker processes; each batch is written by the
+    crawl's writer thread once `batch_size` pages are prepared, and the rest at
+    close. The reactor only hands pages over and counts.
+    """
 
     def __init__(self, crawler) -> None:  # noqa: ANN001 - scrapy.crawler.Crawler
         self.crawler = crawler
-        self.pending: list[ArticleItem] = []
+        self.pending: list[Prepared] = []
+        self.skipped: Counter = Counter()
+        self.pages = 0
 
     @classmethod
     def from_crawler(cls, crawler) -> ArticlePipeline:  # noqa: ANN001
@@ -138,27 +198,41 @@ class ArticlePipeline:
         self.ctx, self.run = crawl_context(self.crawler)
         self.securities = self.ctx.securities()
         self.batch_size = self.ctx.config.news.batch_size
+        self.writer = Writer.of(self.crawler)
+        self.key = uuid.uuid4().hex
+        self.context: bytes | None = None  # read from the warehouse on the writer thread, at the first page
 
-    def process_item(self, item: object) -> object:
+    async def process_item(self, item: object) -> object:
         if isinstance(item, ArticleItem):
-            self.pending.append(item)
-            if len(self.pending) >= self.batch_size:
-                self._flush()
+            if self.context is None:
+                self.context = await self.writer.call(worker_context, self.ctx, self.securities)
+            out = await offload.run(prepare_item, item, self.key, self.context)
+            self.pages += 1
+            if isinstance(out, str):
+                self.skipped[out] += 1
+                log.debug("not stored (%s): %s", out, item.article.fetched_url)
+            else:
+                self.pending.append(out)
+            if self.pages >= self.batch_size:
+                await self._flush()
         return item
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
         n = len(self.pending)
         try:
-            self._flush()
+            await self._flush()
         except Exception as e:  # Scrapy only logs errors raised here; the run must say so
             log.exception("storing the last batch of articles failed")
             self.run.fail(f"storing {n} articles failed (rolled back): {type(e).__name__}: {e}")
+        finally:
+            self.writer.release()
 
-    def _flush(self) -> None:
-        items, self.pending = self.pending, []
-        if not items:
+    async def _flush(self) -> None:
+        prepared, skipped, pages = self.pending, self.skipped, self.pages
+        self.pending, self.skipped, self.pages = [], Counter(), 0
+        if not pages:
             return
-        result = load_articles(self.ctx, self.run, items, self.securities)
+        result = await self.writer.call(store_prepared, self.ctx, self.run, prepared, skipped, pages)
         stats = self.crawler.stats
         for key, value in (("new", result.new), ("refreshed", result.refreshed), ("copies", result.copies),
                            ("rows", result.rows)):
@@ -168,7 +242,7 @@ class ArticlePipeline:
 
 
 class AnnouncementPipeline:
-    """Scrapy item pipeline: each parsed announcement in its own transaction."""
+    """Scrapy item pipeline: each parsed announcement in its own transaction, on the writer thread."""
 
     def __init__(self, crawler) -> None:  # noqa: ANN001 - scrapy.crawler.Crawler
         self.crawler = crawler
@@ -179,13 +253,17 @@ class AnnouncementPipeline:
 
     def open_spider(self) -> None:
         self.ctx, self.run = crawl_context(self.crawler)
+        self.writer = Writer.of(self.crawler)
 
-    def process_item(self, item: object) -> object:
+    def close_spider(self) -> None:
+        self.writer.release()
+
+    async def process_item(self, item: object) -> object:
         if isinstance(item, ParsedAnnouncement):
             for w in item.warnings:
                 self.run.warn(f"{item.announcement.url}: {w}")
-            n = write(self.ctx, self.run, lambda con: write_announcement(con, item)
-                      + write_announcement_sponsors(con, item.announcement))
+            n = await self.writer.call(write, self.ctx, self.run, lambda con: write_announcement(con, item)
+                                       + write_announcement_sponsors(con, item.announcement))
             stats = self.crawler.stats
             stats.inc_value("hkex/announcements")
             stats.inc_value("hkex/claims", len(item.claims))
@@ -196,8 +274,8 @@ class AnnouncementPipeline:
             for w in item.notice.warnings:
                 self.run.warn(f"{item.announcement.url}: {w}")
             cal = self.ctx.config.calendar
-            n = write(self.ctx, self.run, lambda con: write_formal_notice(con, item.notice, item.announcement,
-                                                                          calendar=cal))
+            n = await self.writer.call(write, self.ctx, self.run, lambda con: write_formal_notice(
+                con, item.notice, item.announcement, calendar=cal))
             self.crawler.stats.inc_value("hkex/formal_notices")
             self.crawler.stats.inc_value("hkex/rows", n)
             log.info("%s formal notice: %d fields, %d rows changed", item.announcement.hkex_code,

@@ -269,12 +269,14 @@ class ListingPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
+        from pipelines.crawl import Writer
         from spiders.context import crawl_context
 
         self.ctx, self.run = crawl_context(self.crawler)
         self.config_codes = frozenset(s.code for s in self.ctx.config.watchlist)
+        self.writer = Writer.of(self.crawler)
 
-    def process_item(self, item: object) -> object:
+    async def process_item(self, item: object) -> object:
         if isinstance(item, (DiscoveredListing, ListingDocument, SkippedRow, SearchedWindow, DocumentOutcome,
                              ListingAnnouncement)):
             self.pending.append(item)
@@ -289,17 +291,20 @@ class ListingPipeline:
                 for w in parsed.warnings:
                     self.run.warn(f"{parsed.announcement.url}: {w}")
             if len(self.pending) >= FLUSH_ITEMS or self.announcements >= FLUSH_ANNOUNCEMENTS:
-                self.flush()
+                await self.flush()
         return item
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
         try:
-            self.flush()
+            await self.flush()
         except Exception as e:  # Scrapy only logs errors raised here; the run must say so
             log.exception("storing the last discovery batch failed")
             self.run.fail(f"storing discovery results failed (rolled back): {type(e).__name__}: {e}")
+        finally:
+            self.writer.release()
 
-    def flush(self) -> None:
+    async def flush(self) -> None:
+        """Write the pending items on the crawl's writer thread (never on the reactor: it may wait for the lock)."""
         items, self.pending, self.announcements = self.pending, [], 0
         if not items:
             return
@@ -316,7 +321,7 @@ class ListingPipeline:
                     + store_outcomes(con, [i for i in items if isinstance(i, DocumentOutcome)])
                     + store_windows(con, [i for i in items if isinstance(i, SearchedWindow)]))
 
-        n = write(self.ctx, self.run, load)
+        n = await self.writer.call(write, self.ctx, self.run, load)
         self.crawler.stats.inc_value("hkex/announcements", len(parsed))
         log.info("stored %d discovery item(s), %d announcement(s): %d rows changed", len(items), len(parsed), n)
 

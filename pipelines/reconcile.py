@@ -1,14 +1,18 @@
-"""Reconciliation: from every claim to the one value per (security, metric) to believe.
+"""Reconciliation: from all the evidence to the one value per (security, metric) to believe.
 
 THE RULE — the one place it is written down (views and README refer here).
 
-For each security and metric, claims are ranked; the first key that tells
-two claims apart decides:
+The evidence for each security and metric is every claim (HKEX announcements
+and news), the listing-day price bar (for the first-day open, high, low and
+close) and the watchlist config (offer price, listing date). It is ranked;
+the first key that tells two pieces apart decides:
 
   1. unit: a figure in the metric's own unit (HKD for money) beats one in
      another currency — nothing is converted at a guessed rate;
-  2. source: an HKEX announcement beats news; news beats price data and the
-     config;
+  2. source: the metric's own precedence (hkipo/core/metrics.py): for most
+     an HKEX announcement beats news; the listing-day bar beats any report
+     of the first day; the config is believed only when nobody states the
+     figure;
   3. basis: a final figure beats a hypothetical one (`full_over_allotment`),
      which beats a snapshot (`at_open`, `intraday`), which beats a
      pre-allotment estimate (`at_close_of_applications`);
@@ -21,18 +25,24 @@ two claims apart decides:
   7. recency: the later report, then the claim id (a stable last tie-break).
 
 `ipo_stats.rule` says which key decided against the best claim that
-*disagrees* with the winner; when every claim agrees it says so.
+*disagrees* with the winner; when every claim agrees it says so. Agreement is
+counted among claims only: the config is the user's own figure, never
+corroboration, and a bar does not change which claim is best. When a bar or
+the config wins, `ipo_stats.claimed_value` keeps what the best claim said and
+`claim_disagrees` whether it differs by more than `[prices]
+first_day_tolerance` (an intraday snapshot never does). The listing date
+decided here picks the bar: terms are reconciled before first-day figures.
 
 AGREEMENT — two claims agree when they have the same unit and their ranges
 overlap. A figure's range is its value ± the larger of 1% (2% when stated as
 approximate) and one unit in the last digit it was stated with, so "42%"
 agrees with 42.67%, "37x" with 36.76x and "HK$4.3bn" with HK$4,348.1m, while
 HK$131.50 and HK$125.70 disagree. "Over X" is open above, "under X" (nearly,
-不足) open below. `v_claim_conflicts` lists every metric whose claims do not
-all agree (warehouse/views/41_v_claim_conflicts.sql computes the same
-ranges in SQL; tests check the two give the same answer). Intraday snapshots
-never conflict with final figures (they are different moments), and market
-caps are only compared at the same moment (open, intraday, close).
+不足) open below. The rebuild stores in `claim_conflicts` every group of
+claims (one security, metric, unit) that do not share a value;
+`v_claim_conflicts` only selects them. Intraday snapshots never conflict with
+final figures (they are different moments), and market caps are only
+compared at the same moment (open, intraday, close).
 
 Rows of a table (`allocation_band`) are not reconciled: there is no single
 value to believe.
@@ -50,15 +60,15 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from hkipo.core import metrics
 from hkipo.core.numbers import significant_step
 from warehouse.load import sync_scope
 
-SOURCE_RANK = {"announcement": 0, "article": 1, "prices": 2, "config": 3}
-BASIS_RANK = {"final": 0, "full_over_allotment": 1, "at_open": 2, "intraday": 3, "at_close_of_applications": 4}
-MONEY_METRICS = frozenset({"gross_proceeds", "net_proceeds", "listing_expenses", "market_cap", "cornerstone_amount",
-                           "offer_price", "offer_price_low", "offer_price_high", "first_day_open", "first_day_close",
-                           "first_day_high", "first_day_low"})
-TABLE_METRICS = frozenset({"allocation_band"})
+# Source precedence, basis order, canonical units and table metrics are the registry's (hkipo/core/metrics.py).
+SOURCE_RANK = {kind: i for i, kind in enumerate(metrics.ALL_SOURCES)}  # for unregistered metrics; see Metric.sources
+BASIS_RANK = {basis: i for i, basis in enumerate(metrics.BASES)}
+MONEY_METRICS = frozenset(m.name for m in metrics.METRICS if m.kind in ("price", "money"))
+TABLE_METRICS = metrics.TABLE_METRICS
 REL_TOL = 0.01
 APPROX_TOL = 0.02
 
@@ -81,6 +91,12 @@ class Evidence:
     source_group: str  # what counts as one independent source: a site, or HKEXnews for a security
     quote: str
     reported_at: dt.datetime | None
+    as_of: dt.date | None = None
+
+    @property
+    def is_claim(self) -> bool:
+        """A report (announcement or news), as opposed to the price bar or the config."""
+        return self.source_kind in metrics.CLAIM_SOURCES
 
 
 @dataclass(frozen=True)
@@ -89,6 +105,8 @@ class Choice:
     n_sources: int  # independent sources agreeing with the winner
     n_claims: int
     rule: str
+    claimed: Evidence | None = None  # the best claim, when the winner is not one (a bar, the config)
+    claim_disagrees: bool | None = None  # ... and whether it differs beyond the tolerance
 
 
 def tolerance(value: float, qualifier: str | None) -> float:
@@ -118,7 +136,7 @@ def agree(a: Evidence, b: Evidence) -> bool:
 def in_conflict(claims: Sequence[Evidence]) -> bool:
     """Do these claims (one metric, one unit, comparable moments) fail to share a value?"""
     numeric = [c for c in claims if c.value is not None]
-    if len({c.value_text for c in claims if c.value is None}) > 1:
+    if len({c.value_text for c in claims if c.value is None and c.value_text is not None}) > 1:
         return True
     if len(numeric) < 2:
         return False
@@ -128,6 +146,15 @@ def in_conflict(claims: Sequence[Evidence]) -> bool:
 
 def _canonical_unit(metric: str) -> str | None:
     return "HKD" if metric in MONEY_METRICS else None
+
+
+_SOURCE_NAMES = {"announcement": "official announcement", "article": "news",
+                 "prices": "the listing-day price bar", "config": "the watchlist config"}
+
+
+def _source_rank(metric: str, source_kind: str) -> int:
+    m = metrics.BY_NAME.get(metric)
+    return m.source_rank(source_kind) if m is not None else SOURCE_RANK.get(source_kind, 9)
 
 
 _RULE_NAMES = (
@@ -260,18 +287,26 @@ def _overlapping_groups(ivs: list[tuple[float, float]], groups: list[str]) -> li
     return [counts.get(iv, 0) for iv in ivs]
 
 
-def choose(claims: Sequence[Evidence]) -> Choice:
-    """Rank one security-metric's claims by THE RULE and say why the winner won."""
+def choose(claims: Sequence[Evidence], *, claim_tolerance: float = 0.01) -> Choice:
+    """Rank one security-metric's evidence by THE RULE and say why the winner won.
+
+    `claim_tolerance` (relative) is how far the best claim may differ from a
+    winner that is not a claim before `claim_disagrees` says so.
+    """
     intervals = _IntervalCache()
-    supports = {c.claim_id: s for c, s in zip(claims, _supports(claims, intervals))}
+    reports = [c for c in claims if c.is_claim]
+    supports = {c.claim_id: s for c, s in zip(reports, _supports(reports, intervals))}
+    for c in claims:
+        if not c.is_claim:  # itself, and the claims' sources that agree with it
+            supports[c.claim_id] = 1 + len({r.source_group for r in reports if _agree(c, r, intervals)})
 
     def key(c: Evidence) -> tuple:
         canonical = _canonical_unit(c.metric)
         digits = math.floor(math.log10(abs(c.value) / significant_step(c.value))) + 1 if c.value else 0
         return (
             0 if canonical is None or c.unit == canonical else 1,
-            SOURCE_RANK.get(c.source_kind, 9),
-            BASIS_RANK.get(c.basis, 5),
+            _source_rank(c.metric, c.source_kind),
+            BASIS_RANK.get(c.basis, len(BASIS_RANK)),
             -supports[c.claim_id],
             0 if c.qualifier is None else 1,
             -digits,
@@ -284,22 +319,32 @@ def choose(claims: Sequence[Evidence]) -> Choice:
     # A figure in another currency is not compared (no guessed exchange rate): it can lose, never disagree.
     same_unit = [c for c in ranked if c.unit == best.unit]
     rival = next((c for c in same_unit[1:] if not _agree(c, best, intervals)), None)
-    groups = {c.source_group for c in same_unit}
+    corroborating = [c for c in claims if c.source_kind != "config"]
+    groups = {c.source_group for c in same_unit if c.source_kind != "config"}
     if rival is None:
         if len(groups) > 1:
             rule = f"all {len(groups)} sources agree"
-        elif len(same_unit) < len(claims):
+        elif len([c for c in same_unit if c.source_kind != "config"]) < len(corroborating):
             rule = _RULE_NAMES[0]
+        elif not reports:
+            rule = f"only {_SOURCE_NAMES.get(best.source_kind, best.source_kind)}"
         else:
-            rule = "only claim" if len(claims) == 1 else "only source"
+            rule = "only claim" if len(corroborating) == 1 else "only source"
     else:
         kb, kr = key(best), key(rival)
         i = next(i for i in range(len(kb)) if kb[i] != kr[i])
         rule = _RULE_NAMES[i].format(loser_basis=rival.basis.replace("_", " "), n=supports[best.claim_id],
                                      m=supports[rival.claim_id], loser_qualifier=rival.qualifier)
-        if i == 1 and rival.source_kind != "article":
-            rule = f"{best.source_kind} beats {rival.source_kind}"
-    return Choice(best, supports[best.claim_id], len(claims), rule)
+        if i == 1:
+            rule = (f"{_SOURCE_NAMES.get(best.source_kind, best.source_kind)} beats "
+                    f"{_SOURCE_NAMES.get(rival.source_kind, rival.source_kind)}")
+    claimed = disagrees = None
+    if not best.is_claim:
+        claimed = next((c for c in ranked if c.is_claim), None)
+        if claimed is not None and claimed.value and best.value is not None:
+            # An intraday snapshot is another moment, not a different account of the day (THE RULE).
+            disagrees = claimed.basis != "intraday" and abs(best.value / claimed.value - 1) > claim_tolerance
+    return Choice(best, supports[best.claim_id], len(reports), rule, claimed, disagrees)
 
 
 _EVIDENCE_SQL = """
@@ -308,7 +353,7 @@ _EVIDENCE_SQL = """
            CASE WHEN c.source_kind = 'announcement' THEN 'HKEXnews:' || c.hkex_code
                 WHEN c.source_kind = 'article' THEN coalesce(a.site, c.source_id)
                 ELSE c.source_kind || ':' || c.source_id END,
-           c.quote, coalesce(a.published_at, n.published_at, c.extracted_at)
+           c.quote, coalesce(a.published_at, n.published_at, c.extracted_at), c.as_of
     FROM claims c
     LEFT JOIN articles a ON c.source_kind = 'article' AND a.article_id = c.source_id
     LEFT JOIN announcements n ON c.source_kind = 'announcement' AND n.announcement_id = c.source_id
@@ -323,32 +368,138 @@ STATS_SCHEMA = pa.schema([
     ("source_id", pa.string()), ("source_url", pa.string()), ("quote", pa.string()),
     ("n_sources", pa.int32()), ("n_claims", pa.int32()), ("rule", pa.string()),
     ("computed_at", pa.timestamp("us", tz="UTC")),
+    ("claimed_value", pa.float64()), ("claimed_source_kind", pa.string()), ("claim_disagrees", pa.bool_()),
 ])
+CONFLICTS_SCHEMA = pa.schema([
+    ("hkex_code", pa.string()), ("metric", pa.string()), ("unit", pa.string()), ("moment", pa.string()),
+    ("min_value", pa.float64()), ("max_value", pa.float64()), ("n_claims", pa.int64()), ("n_sources", pa.int64()),
+    ("claim_ids", pa.list_(pa.string())), ("computed_at", pa.timestamp("us", tz="UTC")),
+])
+TOLERANCE_META_KEY = "prices.first_day_tolerance"  # written by the prices job from [prices] first_day_tolerance
+
+
+def _is_iso_date(text: str | None) -> bool:
+    try:
+        dt.date.fromisoformat(text or "")
+    except ValueError:
+        return False
+    return True
 
 
 def load_evidence(con: duckdb.DuckDBPyConnection) -> list[Evidence]:
+    """Every claim that can be believed: table rows, non-finite figures and unreadable dates left out."""
     rows = con.execute(_EVIDENCE_SQL, [sorted(TABLE_METRICS)]).fetchall()
-    return [Evidence(*r) for r in rows]
+    out = [Evidence(*r) for r in rows]
+    dates = {m.name for m in metrics.METRICS if m.kind == "date"}
+    return [e for e in out if e.metric not in dates or _is_iso_date(e.value_text)]
+
+
+def _config_evidence(con: duckdb.DuckDBPyConnection) -> list[Evidence]:
+    """The watchlist's own offer price and listing date (table `ipos`), for the metrics that take the config."""
+    out = []
+    for code, listing, price, currency, updated in con.execute(
+            "SELECT hkex_code, listing_date, CAST(offer_price AS DOUBLE), currency, updated_at FROM ipos "
+            "ORDER BY hkex_code").fetchall():
+        for metric, value, text, unit in (("offer_price", price, None, currency or "HKD"),
+                                          ("listing_date", None, listing.isoformat() if listing else None, "date")):
+            if (value is None and text is None) or "config" not in metrics.get(metric).sources:
+                continue
+            if value is not None and not math.isfinite(value):
+                continue
+            out.append(Evidence(f"config:{code}:{metric}", code, metric, value, text, unit, None, "final", "config",
+                                code, None, f"config:{code}", f"watchlist config: {metric} = {value if text is None else text}",
+                                updated))
+    return out
+
+
+def _bar_evidence(con: duckdb.DuckDBPyConnection, listing_dates: dict[str, dt.date]) -> list[Evidence]:
+    """The listing-day bar's open, high, low and close, where the bar has all four."""
+    if not listing_dates:
+        return []
+    codes = sorted(listing_dates)
+    rows = con.execute("""
+        SELECT s.hkex_code, p.symbol, p.trade_date, CAST(p.open AS DOUBLE), CAST(p.high AS DOUBLE),
+               CAST(p.low AS DOUBLE), CAST(p.close AS DOUBLE), p.currency, p.fetched_at
+        FROM securities s
+        JOIN (SELECT unnest(?::VARCHAR[]) AS hkex_code, unnest(?::DATE[]) AS listing_date) l USING (hkex_code)
+        JOIN prices_daily p ON p.symbol = s.yahoo_symbol AND p.trade_date = l.listing_date
+        WHERE p.open IS NOT NULL AND p.high IS NOT NULL AND p.low IS NOT NULL AND p.close IS NOT NULL
+        ORDER BY 1""", [codes, [listing_dates[c] for c in codes]]).fetchall()
+    out = []
+    for code, symbol, day, o, h, lo, c, currency, fetched in rows:
+        bar = {"open": o, "high": h, "low": lo, "close": c}
+        quote = f"{symbol} {day.isoformat()}: open {o}, high {h}, low {lo}, close {c}"
+        for m in metrics.BAR_METRICS:
+            out.append(Evidence(f"prices:{symbol}:{day.isoformat()}:{m.name}", code, m.name, bar[m.bar], None,
+                                currency or "HKD", None, "final", "prices", symbol, None, f"prices:{symbol}", quote,
+                                fetched, day))
+    return out
+
+
+def _claim_tolerance(con: duckdb.DuckDBPyConnection) -> float:
+    row = con.execute("SELECT max(TRY_CAST(value AS DOUBLE)) FROM warehouse_meta WHERE key = ?",
+                      [TOLERANCE_META_KEY]).fetchone()
+    return float(row[0]) if row and row[0] is not None else 0.01
+
+
+def conflicts(claims: Sequence[Evidence]) -> list[tuple[tuple[str, str, str, str], list[Evidence]]]:
+    """Groups of comparable claims (security, metric, unit, moment) that do not all agree, sorted by key.
+
+    Intraday snapshots are left out; a metric compared per moment (market
+    cap) groups by basis and day, as `v_claim_conflicts` shows them.
+    """
+    groups: dict[tuple[str, str, str, str], list[Evidence]] = defaultdict(list)
+    for c in claims:
+        if not c.is_claim or c.basis == "intraday" or c.metric in TABLE_METRICS:
+            continue
+        m = metrics.BY_NAME.get(c.metric)
+        moment = f"{c.basis} {c.as_of.isoformat() if c.as_of else ''}" if m is not None and m.by_moment else ""
+        groups[(c.hkex_code, c.metric, c.unit, moment)].append(c)
+    return [(k, g) for k, g in sorted(groups.items()) if in_conflict(g)]
 
 
 def rebuild_ipo_stats(con: duckdb.DuckDBPyConnection) -> int:
-    """Recompute ipo_stats from claims; returns rows inserted, changed or deleted."""
+    """Recompute ipo_stats and claim_conflicts from claims, bars and config; returns rows inserted, changed or deleted."""
+    claims = load_evidence(con)
     groups: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
-    for e in load_evidence(con):
+    for e in [*claims, *_config_evidence(con)]:
+        groups[(e.hkex_code, e.metric)].append(e)
+    tolerance = _claim_tolerance(con)
+    choices: dict[tuple[str, str], Choice] = {}
+    # Terms first: the believed listing date says which bar is the first day's.
+    for key in sorted(k for k in groups if k[1] == "listing_date"):
+        choices[key] = choose(groups[key], claim_tolerance=tolerance)
+    listing_dates = {code: dt.date.fromisoformat(c.winner.value_text) for (code, _), c in choices.items()
+                     if _is_iso_date(c.winner.value_text)}
+    for e in _bar_evidence(con, listing_dates):
         groups[(e.hkex_code, e.metric)].append(e)
     now = dt.datetime.now(dt.timezone.utc)
     out: dict[str, list] = defaultdict(list)
-    for (code, metric), claims in sorted(groups.items()):
-        choice = choose(claims)
-        w = choice.winner
+    for (code, metric), evidence in sorted(groups.items()):
+        choice = choices.get((code, metric)) or choose(evidence, claim_tolerance=tolerance)
+        w, claimed = choice.winner, choice.claimed
         for col, val in (
             ("hkex_code", code), ("metric", metric), ("value", w.value), ("value_text", w.value_text),
             ("unit", w.unit), ("qualifier", w.qualifier), ("basis", w.basis), ("source_kind", w.source_kind),
             ("source_id", w.source_id), ("source_url", w.source_url), ("quote", w.quote),
             ("n_sources", choice.n_sources), ("n_claims", choice.n_claims), ("rule", choice.rule),
-            ("computed_at", now),
+            ("computed_at", now), ("claimed_value", claimed.value if claimed else None),
+            ("claimed_source_kind", claimed.source_kind if claimed else None),
+            ("claim_disagrees", choice.claim_disagrees),
         ):
             out[col].append(val)
     table = pa.table({f.name: pa.array(out[f.name], type=f.type) for f in STATS_SCHEMA}, schema=STATS_SCHEMA)
-    return sync_scope(con, "ipo_stats", table, ["hkex_code", "metric"], scope_sql="TRUE")
+    n = sync_scope(con, "ipo_stats", table, ["hkex_code", "metric"], scope_sql="TRUE")
 
+    rows: dict[str, list] = defaultdict(list)
+    for (code, metric, unit, moment), group in conflicts(claims):
+        values = [c.value for c in group if c.value is not None]
+        for col, val in (
+            ("hkex_code", code), ("metric", metric), ("unit", unit), ("moment", moment),
+            ("min_value", min(values) if values else None), ("max_value", max(values) if values else None),
+            ("n_claims", len(group)), ("n_sources", len({c.source_group for c in group})),
+            ("claim_ids", sorted(c.claim_id for c in group)), ("computed_at", now),
+        ):
+            rows[col].append(val)
+    table = pa.table({f.name: pa.array(rows[f.name], type=f.type) for f in CONFLICTS_SCHEMA}, schema=CONFLICTS_SCHEMA)
+    return n + sync_scope(con, "claim_conflicts", table, ["hkex_code", "metric", "unit", "moment"], scope_sql="TRUE")

@@ -15,6 +15,7 @@ transaction, so a run killed before `end_run` is published by the next one.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -36,8 +37,25 @@ log = logging.getLogger(__name__)
 DERIVED_JOBS = frozenset({"stats"})
 
 
+def on_reactor_thread() -> bool:
+    """Is this the thread of a running Twisted reactor (a crawl's), where nothing may block?"""
+    reactor = sys.modules.get("twisted.internet.reactor")
+    if reactor is None or not getattr(reactor, "running", False):
+        return False
+    from twisted.python import threadable
+
+    return threadable.isInIOThread()
+
+
 def write(ctx: JobContext, run: RunRecord, fn: Callable[[duckdb.DuckDBPyConnection], int]) -> int:
-    """Open, write one transaction, close; count the rows against the run."""
+    """Open, write one transaction, close; count the rows against the run.
+
+    Refuses to run on a crawl's reactor thread: opening may wait for another
+    writer's lock with back-off sleeps, which would stall every download
+    (crawl pipelines write from their writer thread, pipelines/crawl.py).
+    """
+    if on_reactor_thread():
+        raise RuntimeError("a warehouse write on the reactor thread: run it on the crawl's writer thread")
     with db.writer(ctx.db_path, lock_timeout=ctx.lock_timeout) as con:
         with db.transaction(con):
             n = fn(con)
@@ -62,6 +80,7 @@ def begin_run(ctx: JobContext, job: str) -> RunRecord:
         if job not in DERIVED_JOBS:
             db.claim_origin(con, ctx.origin, path=str(ctx.db_path))
         if sync_watchlist(con, ctx.config):
+            rebuild_ipo_stats(con)  # the config's listing dates and offer prices are evidence too
             publish.mark_changed(con)
         runs.start(con, run)
     return run

@@ -18,6 +18,7 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
+from hkipo.core import offload
 from hkipo.core.config import HkexConfig, Security
 from hkipo.core.errors import UserError
 from hkipo.core.items import ParsedAnnouncement
@@ -154,12 +155,16 @@ class HkexSpider(scrapy.Spider):
         except UserError as e:  # not a PDF, not a formal notice (a prospectus...), another issuer's code
             run.warn(f"{security.code}: {e}")
 
-    def parse_pdf(self, response: Response, security: Security, row: SearchRow,
-                  language: str) -> Iterator[ParsedAnnouncement]:
+    async def parse_pdf(self, response: Response, security: Security, row: SearchRow,
+                        language: str) -> AsyncIterator[ParsedAnnouncement]:
         _, run = crawl_context(self.crawler)
         if response.status != 200:
             return
         try:
-            yield announcement_from_pdf(response.body, response.url, row, code=security.code, language=language)
+            # Off the reactor (a worker process): a 50-page PDF takes seconds to read.
+            parsed = await offload.run(announcement_from_pdf, response.body, response.url, row, code=security.code,
+                                       language=language)
         except UserError as e:  # not a PDF, not an allotment announcement, another issuer's code
             run.warn(f"{security.code}: {e}")
+            return
+        yield parsed

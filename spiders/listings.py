@@ -27,6 +27,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from hkipo.core import offload
 from hkipo.core.errors import UserError
 from hkipo.core.progress import bar
 from hkipo.core.listing import DocumentOutcome, ListingAnnouncement, ListingDocument, SearchedWindow, SkippedRow
@@ -220,7 +221,7 @@ class ListingsSpider(scrapy.Spider):
         self._answered()
         yield DocumentOutcome(doc.news_id, doc.url, "failed", f"{failure.type.__name__}: {failure.getErrorMessage()}")
 
-    def parse_pdf(self, response: Response, doc: ListingDocument, row: Row) -> Iterator[Any]:
+    async def parse_pdf(self, response: Response, doc: ListingDocument, row: Row) -> AsyncIterator[Any]:
         _, run = crawl_context(self.crawler)
         self._answered()
         if response.status != 200:
@@ -230,8 +231,9 @@ class ListingsSpider(scrapy.Spider):
                                published_at=doc.published_at, stock_codes=row.codes, stock_names=row.names,
                                short_text="", file_type=row.file_type, file_info="")
         try:
-            parsed = announcement_from_pdf(response.body, response.url, search_row, code=doc.hkex_code,
-                                           language=doc.language)
+            # Off the reactor (a worker process): a long PDF takes seconds to read.
+            parsed = await offload.run(announcement_from_pdf, response.body, response.url, search_row,
+                                       code=doc.hkex_code, language=doc.language)
         except UserError as e:  # not a PDF, not an allotment announcement, another issuer's code
             run.warn(f"{doc.hkex_code}: {doc.url}: refused: {e}")
             yield DocumentOutcome(doc.news_id, doc.url, "refused", str(e))

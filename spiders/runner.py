@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from scrapy import Spider
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from hkipo.core import offload
 from hkipo.core.context import JobContext
 from spiders.context import CONTEXT_SETTING, RUN_SETTING, CrawlOutcome, HkipoAddon, Outcome
 from hkipo.core.runs import RunRecord
@@ -31,7 +33,7 @@ def crawler_settings(module: str = "spiders.settings") -> Settings:
 
 
 def run_crawl(spider: str | type[Spider], ctx: JobContext, run: RunRecord, *,
-              settings_module: str = "spiders.settings", **spider_kwargs: Any) -> Outcome:
+              settings_module: str = "spiders.settings", preload: Sequence[str] = (), **spider_kwargs: Any) -> Outcome:
     """Crawl with `spider` (a name from SPIDER_MODULES, or a class) in this process.
 
     `settings_module` is spiders/settings.py or a module built on it (the
@@ -40,6 +42,10 @@ def run_crawl(spider: str | type[Spider], ctx: JobContext, run: RunRecord, *,
     HKIPO_RUN). Afterwards a recording is saved, and in replay any request the
     cassette could not answer raises CassetteMiss: a replay that quietly
     skipped pages would look complete.
+
+    Parsing runs in `hkipo.core.offload`'s workers (`[crawl] workers`),
+    started here before the reactor, their imports (`preload`) done once in
+    the forkserver; they stop when the crawl has ended.
     """
     _quiet_scrapy()
     settings = crawler_settings(settings_module)
@@ -53,9 +59,13 @@ def run_crawl(spider: str | type[Spider], ctx: JobContext, run: RunRecord, *,
     crawler.settings.set(CONTEXT_SETTING, ctx, priority="cmdline")
     crawler.settings.set(RUN_SETTING, run, priority="cmdline")
     errors: list[BaseException] = []
-    deferred = process.crawl(crawler, **spider_kwargs)
-    deferred.addErrback(lambda failure: errors.append(failure.value))
-    process.start(install_signal_handlers=threading.current_thread() is threading.main_thread())
+    offload.start(ctx.config.crawl.workers, preload=preload)
+    try:
+        deferred = process.crawl(crawler, **spider_kwargs)
+        deferred.addErrback(lambda failure: errors.append(failure.value))
+        process.start(install_signal_handlers=threading.current_thread() is threading.main_thread())
+    finally:
+        offload.shutdown()
     if errors:
         raise errors[0]  # the crawl could not start (bad config, database refused, ...)
 

@@ -36,6 +36,36 @@ def ev(value: float | None, *, kind: str = "article", site: str | None = None, b
 
 # --- the rule, one key at a time ----------------------------------------------
 
+def test_the_listing_day_bar_beats_news_and_keeps_the_best_claim() -> None:
+    bar = ev(131.5, kind="prices", site="prices:2513.HK", unit="HKD", metric="first_day_close")
+    news = [ev(125.7, site="a.example", unit="HKD", metric="first_day_close"),
+            ev(125.7, site="b.example", unit="HKD", metric="first_day_close")]
+    c = choose([*news, bar])
+    assert c.winner is bar and c.rule == "the listing-day price bar beats news" and c.n_claims == 2
+    assert c.claimed.value == 125.7 and c.claim_disagrees is True
+    # Without the bar the two sites decide, as before.
+    assert choose(news).winner.value == 125.7
+
+
+def test_an_intraday_snapshot_is_no_disagreement_with_the_bar() -> None:
+    bar = ev(352.0, kind="prices", site="prices:0100.HK", unit="HKD", metric="first_day_high")
+    snap = ev(267.8, site="a.example", unit="HKD", metric="first_day_high", basis="intraday")
+    c = choose([snap, bar])
+    assert c.winner is bar and c.claimed is snap and c.claim_disagrees is False
+
+
+def test_the_config_counts_only_when_nobody_states_the_figure() -> None:
+    config = ev(150.5, kind="config", site="config:00100", unit="HKD", metric="offer_price")
+    alone = choose([config])
+    assert alone.winner is config and alone.rule == "only the watchlist config" and alone.n_claims == 0
+    reported = ev(165.0, kind="announcement", unit="HKD", metric="offer_price")
+    c = choose([config, reported])
+    assert c.winner is reported and c.rule == "official announcement beats the watchlist config"
+    assert c.n_sources == 1 and c.n_claims == 1  # the config corroborates nothing, and is no claim
+    agreeing = ev(165.0, kind="config", site="config:00100", unit="HKD", metric="offer_price")
+    assert choose([agreeing, reported]).rule == "only claim"
+
+
 def test_official_announcement_beats_news() -> None:
     official = ev(1837.17, kind="announcement")
     choice = choose([ev(1209, site="a", basis="at_close_of_applications"), official, ev(1209, site="b"),
@@ -224,7 +254,8 @@ def test_conflicts_view_lists_the_known_disagreements(warehouse: Path) -> None:
     # an intraday high vs the day's high; USD is not compared with HKD.
 
 
-def test_sql_and_python_agree_on_every_pair(tmp_db: Path) -> None:
+def test_stored_conflicts_are_the_agreement_rule_on_every_pair(tmp_db: Path) -> None:
+    """The rebuild stores exactly the pairs `in_conflict` flags (the view has no rule of its own)."""
     values = [(0.42, None), (0.4267, None), (37, None), (36.76, None), (4.3e9, "approx"), (4.3481e9, None),
               (420_000, "over"), (417_646, None), (80, "under"), (79, None), (131.5, None), (125.7, None),
               (1209, None), (1837.17, None), (5.54e9, "approx"), (4.8176e9, None), (0.0281, "approx"),
@@ -236,6 +267,7 @@ def test_sql_and_python_agree_on_every_pair(tmp_db: Path) -> None:
                   for c in (_claim(f"m{i}", a[0], "x", qualifier=a[1], position=1),
                             _claim(f"m{i}", b[0], "x", qualifier=b[1], position=2))]
         write_claims(con, claims, source_kind="article", source_id="pairs", source_url=None, extractor_version="t")
+        rebuild_ipo_stats(con)
     flagged = {r[0] for r in _rows(tmp_db, "SELECT metric FROM v_claim_conflicts")}
     for i, (a, b) in enumerate(pairs):
         python = in_conflict([ev(a[0], qualifier=a[1]), ev(b[0], qualifier=b[1])])

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hkipo.core.numbers import significant_step
+from hkipo.core import metrics
 from pipelines.reconcile import (
     _RULE_NAMES, APPROX_TOL, BASIS_RANK, REL_TOL, SOURCE_RANK, Choice, Evidence, _canonical_unit, _IntervalCache,
     _supports, choose,
@@ -61,8 +62,12 @@ def ref_agree(a: Evidence, b: Evidence) -> bool:
 
 
 def ref_choose(claims: Sequence[Evidence]) -> Choice:
+    reports = [c for c in claims if c.source_kind in ("announcement", "article")]
+
     def support(c: Evidence) -> int:
-        return len({o.source_group for o in claims if ref_agree(o, c)})
+        # Claims corroborate; a bar or the config is itself plus the claims that agree with it.
+        n = len({o.source_group for o in reports if ref_agree(o, c)})
+        return n if c in reports else n + 1
 
     supports = {c.claim_id: support(c) for c in claims}
 
@@ -71,7 +76,7 @@ def ref_choose(claims: Sequence[Evidence]) -> Choice:
         digits = math.floor(math.log10(abs(c.value) / ref_significant_step(c.value))) + 1 if c.value else 0
         return (
             0 if canonical is None or c.unit == canonical else 1,
-            SOURCE_RANK.get(c.source_kind, 9),
+            metrics.get(c.metric).source_rank(c.source_kind),
             BASIS_RANK.get(c.basis, 5),
             -supports[c.claim_id],
             0 if c.qualifier is None else 1,
@@ -84,22 +89,27 @@ def ref_choose(claims: Sequence[Evidence]) -> Choice:
     best = ranked[0]
     same_unit = [c for c in ranked if c.unit == best.unit]
     rival = next((c for c in same_unit[1:] if not ref_agree(c, best)), None)
-    groups = {c.source_group for c in same_unit}
+    corroborating = [c for c in claims if c.source_kind != "config"]
+    groups = {c.source_group for c in same_unit if c.source_kind != "config"}
     if rival is None:
         if len(groups) > 1:
             rule = f"all {len(groups)} sources agree"
-        elif len(same_unit) < len(claims):
+        elif len([c for c in same_unit if c.source_kind != "config"]) < len(corroborating):
             rule = _RULE_NAMES[0]
+        elif not reports:
+            rule = {"prices": "only the listing-day price bar", "config": "only the watchlist config"}[best.source_kind]
         else:
-            rule = "only claim" if len(claims) == 1 else "only source"
+            rule = "only claim" if len(corroborating) == 1 else "only source"
     else:
         kb, kr = key(best), key(rival)
         i = next(i for i in range(len(kb)) if kb[i] != kr[i])
         rule = _RULE_NAMES[i].format(loser_basis=rival.basis.replace("_", " "), n=supports[best.claim_id],
                                      m=supports[rival.claim_id], loser_qualifier=rival.qualifier)
-        if i == 1 and rival.source_kind != "article":
-            rule = f"{best.source_kind} beats {rival.source_kind}"
-    return Choice(best, supports[best.claim_id], len(claims), rule)
+        if i == 1:
+            names = {"announcement": "official announcement", "article": "news",
+                     "prices": "the listing-day price bar", "config": "the watchlist config"}
+            rule = f"{names[best.source_kind]} beats {names[rival.source_kind]}"
+    return Choice(best, supports[best.claim_id], len(reports), rule)
 
 
 # --- inputs --------------------------------------------------------------------
@@ -117,7 +127,7 @@ _CLAIM = st.fixed_dictionaries({
     "unit": st.sampled_from(["times", "times", "times", "HKD", "USD"]),
     "text": st.sampled_from([None, "about 37 times", "n/a"]),
     "group": st.sampled_from(["siteA", "siteB", "siteC", "siteD", "HKEXnews:00100"]),
-    "kind": st.sampled_from(["article", "article", "article", "announcement", "prices"]),
+    "kind": st.sampled_from(["article", "article", "article", "announcement", "prices", "config"]),
     "basis": st.sampled_from(["final", "final", "at_close_of_applications", "intraday"]),
     "hours": st.integers(min_value=0, max_value=3),
 })
@@ -145,7 +155,8 @@ def _same(claims: list[Evidence]) -> None:
 
 
 @EQUIV
-@given(st.lists(_CLAIM, min_size=1, max_size=40), st.sampled_from(["public_subscription_multiple", "market_cap"]))
+@given(st.lists(_CLAIM, min_size=1, max_size=40),
+       st.sampled_from(["public_subscription_multiple", "market_cap", "first_day_close", "offer_price"]))
 def test_choose_matches_the_pairwise_reference(specs: list[dict], metric: str) -> None:
     _same(_evidence(specs, metric))
 

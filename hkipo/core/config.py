@@ -240,6 +240,12 @@ class PolitenessConfig(_Section):
     crawl_timeout_seconds: float = Field(default=540, ge=0)  # 0 = no limit
 
 
+class CrawlConfig(_Section):
+    # Processes that parse pages and PDFs off the crawl's reactor (hkipo/core/offload.py): 0 = one per core,
+    # 1 = one worker thread in the crawl's own process.
+    workers: int = Field(default=0, ge=0, le=64)
+
+
 class LoggingConfig(_Section):
     format: Literal["text", "json"] = "text"
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -270,6 +276,7 @@ class Config(_Section):
     discovery: DiscoveryConfig = DiscoveryConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     politeness: PolitenessConfig = PolitenessConfig()
+    crawl: CrawlConfig = CrawlConfig()
     logging: LoggingConfig = LoggingConfig()
     calendar: CalendarConfig = CalendarConfig()
     # Where this config came from (a path, or PACKAGED_DEFAULT); not a TOML key.

@@ -6,6 +6,8 @@
 -- tranche's share of the offer after reallocation (the announcement's
 -- stated percentage, else final public shares / offer shares), with the
 -- tranche before and after; the cornerstone share is of the offer shares.
+-- `figures` counts the metrics some announcement or article states (not those
+-- only the price bar or the config gives).
 CREATE OR REPLACE VIEW v_subscription_stats AS
 WITH p AS (
     SELECT hkex_code,
@@ -29,7 +31,7 @@ WITH p AS (
         max(source_kind) FILTER (WHERE metric = 'gross_proceeds' AND unit = 'HKD') AS gross_proceeds_source,
         max(value) FILTER (WHERE metric = 'net_proceeds' AND unit = 'HKD')         AS net_proceeds,
         count(*) FILTER (WHERE source_kind = 'announcement')                       AS figures_from_announcement,
-        count(*)                                                                   AS figures
+        count(*) FILTER (WHERE n_claims > 0)                                       AS figures
     FROM ipo_stats GROUP BY hkex_code
 )
 SELECT

@@ -13,16 +13,8 @@ from typing import Any, TypeVar
 
 import duckdb
 
-# The order figures appear in per IPO: terms, offer structure, demand, first day.
-METRIC_ORDER = (
-    "listing_date", "offer_price", "board_lot", "shares_offered", "public_offer_shares",
-    "public_offer_shares_initial", "international_offer_shares", "shares_outstanding", "gross_proceeds",
-    "net_proceeds", "public_subscription_multiple", "international_subscription_multiple",
-    "international_ex_cornerstone_multiple", "valid_applications", "successful_applications",
-    "one_lot_success_rate", "placees", "cornerstone_count", "cornerstone_amount", "cornerstone_shares",
-    "first_day_open", "first_day_high", "first_day_low", "first_day_close", "first_day_open_return",
-    "first_day_close_return", "market_cap",
-)
+from hkipo.core import metrics
+
 RECENT_ARTICLES = 8  # per security
 
 
@@ -267,7 +259,8 @@ def _rows(con: duckdb.DuckDBPyConnection, cls: type[T], sql: str, params: list[A
 
 
 def _metric_rank(metric: str) -> int:
-    return METRIC_ORDER.index(metric) if metric in METRIC_ORDER else len(METRIC_ORDER)
+    """Figures appear per IPO in the registry's reading order: terms, offer, demand, first day."""
+    return metrics.order(metric)
 
 
 def load_report_data(con: duckdb.DuckDBPyConnection, *, now: dt.datetime | None = None) -> ReportData:

@@ -7,6 +7,8 @@ import math
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from hkipo.core import metrics
+
 HK = ZoneInfo("Asia/Hong_Kong")
 DASH = "–"
 
@@ -60,19 +62,24 @@ def value(v: float | None, unit: str, value_text: str | None = None, metric: str
     if _missing(v):
         return value_text or DASH
     if unit in ("HKD", "USD", "CNY"):
-        per_share = metric == "offer_price" or (metric.startswith("first_day_") and not metric.endswith("return"))
-        if per_share:
+        if _kind(metric) == "price":
             return hkd(v) if unit == "HKD" else money(v, unit)
         return money(v, unit)
     if unit == "times":
         return times(v)
     if unit == "fraction":
-        return signed_pct(v) if metric.endswith("_return") else pct(v)
+        return signed_pct(v) if _kind(metric) == "return" else pct(v)
     if unit == "shares":
         return f"{v:,.0f} shares"
     if unit == "count":
         return count(v)
     return f"{v:,.4g} {unit}"
+
+
+def _kind(metric: str) -> str | None:
+    """The registered kind of a metric (price per share, return, ...); None when it is not registered."""
+    m = metrics.BY_NAME.get(metric)
+    return m.kind if m is not None else None
 
 
 def metric(name: str) -> str:

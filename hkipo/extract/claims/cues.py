@@ -4,17 +4,27 @@ Patterns run on `textnorm.fold` output: Simplified script, half-width,
 lower case — so one pattern covers 超额认购 / 超額認購 and "Oversubscribed".
 Each group is a plain regex; `hkipo/extract/claims/extract.py` decides by the
 nearest cue to a figure, so a sentence naming several figures gives each
-its own meaning. Kept together here so the vocabulary can be read, and
-extended, in one place.
+its own meaning. The words naming one metric (an offer price, gross
+proceeds, a share count) are the metric's `aliases` in the registry
+(hkipo/core/metrics.py), from which the *_KIND tables below are built; the
+words here are the ones shared by several metrics or that qualify a figure
+(tranche, basis, direction, what to skip).
 """
 
 from __future__ import annotations
 
 import re
 
+from hkipo.core import metrics
+
 
 def _c(*alternatives: str) -> re.Pattern[str]:
     return re.compile("|".join(alternatives))
+
+
+def _table(kind: str) -> dict[str, re.Pattern[str]]:
+    """Metric name → its words, for the registered metrics of one kind that have news vocabulary."""
+    return {m.name: _c(*m.aliases) for m in metrics.with_kind(kind)}
 
 
 # --- subscription multiples -------------------------------------------------
@@ -24,11 +34,8 @@ EX_CORNERSTONE = _c(r"(?:剔除|不计|扣除|除去|排除|不包括|不含|撇
                     r"ex-cornerstone", r"stripping out (?:the )?cornerstone", r"without (?:the )?cornerstone",
                     r"not counting (?:the )?cornerstone", r"excluding cornerstones")
 TRANCHE = {
-    "public": _c(r"公开发售", r"公开招股", r"香港公开", r"公开认购", r"公开部分", r"散户", r"零售", r"甲组", r"乙组",
-                 r"public offer", r"public tranche", r"public portion", r"public subscription", r"retail",
-                 r"hong kong offer", r"hong kong public"),
-    "international": _c(r"国际配售", r"国际发售", r"国际部分", r"国际配发", r"机构", r"international", r"institution",
-                        r"placing tranche", r"\bplacing\b"),
+    "public": _c(*metrics.get("public_subscription_multiple").aliases),
+    "international": _c(*metrics.get("international_subscription_multiple").aliases),
 }
 ESTIMATE = _c(r"截[至止](?:认购|招股|申购|申请)?(?:截止|结束|截止日|截止时)", r"认购截止", r"截止认购", r"招股截止",
               r"截止申请", r"孖展", r"保证金", r"据市场(?:消息|估计)", r"市场估计", r"初步统计",
@@ -37,19 +44,7 @@ ESTIMATE = _c(r"截[至止](?:认购|招股|申购|申请)?(?:截止|结束|截�
               r"before allotment", r"pre-allotment", r"\bbooks? clos")
 
 # --- per-share prices -------------------------------------------------------
-PRICE_KIND = {
-    "offer_price": _c(r"发行价", r"招股价", r"发售价", r"定价", r"offer price", r"offered at", r"priced at",
-                      r"priced its", r"pricing", r"ipo price", r"listing price", r"final price", r"issue price"),
-    "first_day_open": _c(r"开盘", r"开报", r"开市", r"高开", r"低开", r"平开", r"opened", r"opening", r"open at",
-                         r"opens at", r"at the open", r"open of"),
-    "first_day_close": _c(r"收盘", r"收报", r"收市", r"报收", r"收于", r"收涨", r"收跌", r"收升", r"收高", r"closed",
-                          r"closing", r"close at", r"close of", r"at the close", r"ended", r"finished", r"settled"),
-    "first_day_high": _c(r"最高", r"高见", r"高位", r"盘中高", r"一度(?:升|涨|冲|飙|飙升|大涨)(?:至|到|上)", r"冲高",
-                         r"触及", r"high of", r"peaked", r"as high as", r"hit a high", r"intraday high",
-                         r"as much as", r"highest", r"day's high", r"\bhit\b", r"touched", r"reached"),
-    "first_day_low": _c(r"最低", r"低见", r"低位", r"盘中低", r"一度(?:跌|下挫|回落)(?:至|到)", r"as low as", r"low of",
-                        r"dipped to", r"lowest", r"day's low", r"intraday low"),
-}
+PRICE_KIND = _table("price")
 INTRADAY = _c(r"盘中", r"一度", r"截[至止]发稿", r"发稿时", r"午间", r"午盘", r"早盘", r"半日", r"午市", r"midday",
               r"intraday", r"at one point", r"as of press time", r"at the time of writing", r"by noon",
               r"morning session", r"at one stage", r"at lunch", r"lunch break", r"early trade", r"early trading")
@@ -70,13 +65,7 @@ ONE_LOT = _c(r"一手中签率", r"中签率", r"一手.{0,20}(?:中签|获分�
              r"one lot success", r"(?:a single|one) (?:board )?lot", r"success rate", r"allotment rate", r"odds of")
 
 # --- money totals -----------------------------------------------------------
-MONEY_KIND = {
-    "gross_proceeds": _c(r"募资", r"募集", r"集资", r"筹资", r"募得", r"筹得", r"融得", r"集得", r"所得款项总额",
-                         r"\braise", r"raised", r"raising", r"proceeds", r"fundrais"),
-    "net_proceeds": _c(r"所得款项净额", r"募资净额", r"净额", r"net proceeds", r"net of"),
-    "market_cap": _c(r"市值", r"market cap", r"market capitali[sz]ation", r"market value"),
-    "cornerstone_amount": _c(r"基石", r"cornerstone"),
-}
+MONEY_KIND = _table("money")
 SKIP_MONEY = _c(r"订单", r"\borders?\b", r"order book", r"需求", r"demand", r"冻资", r"孖展", r"margin", r"借出",
                 r"身家", r"net worth", r"fortune", r"持股", r"\bstake", r"价值", r"收入", r"营收", r"revenue",
                 r"亏损", r"\bloss", r"利润", r"profit", r"估值", r"valuation", r"valued", r"[a-e]轮", r"轮融资",
@@ -90,28 +79,12 @@ FULL_OVER_ALLOTMENT = _c(r"超额配股权", r"超额配售权", r"超额配售"
                          r"exercised in full", r"fully exercised")
 
 # --- share counts -----------------------------------------------------------
-SHARE_KIND = {
-    "board_lot": _c(r"每手", r"一手", r"board lot", r"per lot", r"lot size", r"lots of", r"\ba lot\b", r"每手买卖单位"),
-    "shares_outstanding": _c(r"总股本", r"已发行股份", r"已发行", r"总股数", r"股份总数", r"total shares",
-                             r"shares in issue", r"shares outstanding", r"issued shares", r"outstanding shares",
-                             r"share capital", r"^\s*outstanding\b", r"^\s*in issue\b"),
-    "cornerstone_shares": _c(r"基石", r"cornerstone"),
-    "public_offer_shares": TRANCHE["public"],
-    "international_offer_shares": TRANCHE["international"],
-    "shares_offered": _c(r"发售", r"发行", r"全球发售", r"招股", r"出售", r"\boffer", r"\boffering", r"\bsell",
-                         r"\bsold", r"\bissue", r"issuing", r"\bfloat"),
-}
+SHARE_KIND = _table("shares")
 SKIP_SHARES = _c(r"持有", r"持股", r"\bholds?\b", r"holding", r"\bstake", r"股东", r"shareholder", r"回购", r"buyback",
                  r"repurchase", r"禁售", r"lock-up", r"解禁", r"成交", r"turnover", r"volume", r"沽空", r"short")
 
 # --- counts of people -------------------------------------------------------
-COUNT_KIND = {
-    "cornerstone_count": _c(r"基石", r"cornerstone"),
-    "placees": _c(r"承配人", r"placees"),
-    "successful_applications": _c(r"中签", r"获得?分配", r"成功申请", r"successful", r"allotted"),
-    "valid_applications": _c(r"申请", r"申购", r"认购", r"入飞", r"散户", r"投资者", r"applicants", r"applications",
-                             r"subscribers", r"investors", r"applied", r"人参与"),
-}
+COUNT_KIND = _table("count")
 SKIP_COUNT = _c(r"机构", r"institution", r"用户", r"users", r"客户", r"customers", r"clients", r"员工", r"employees",
                 r"staff", r"国家", r"countries", r"markets", r"企业", r"开发者", r"developers", r"公司", r"companies",
                 r"只新股", r"新股", r"listings")

@@ -48,6 +48,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from hkipo.core import metrics
 from hkipo.core.config import Security
 from hkipo.extract.claims import cues
 from hkipo.extract.claims.dates import FIRST_DAY, GREY_MARKET, resolve_day, explicit_date
@@ -72,27 +73,12 @@ AFTER_PENALTY = 4  # a cue after the figure counts as this many characters furth
 CLAUSE_PENALTY = 6  # ... and one before it, this many more per clause break in between
 _CLAUSE_BREAK = re.compile(r"[，,；;：:]")
 
-# Metrics whose value depends on the day; only listing-day statements are kept.
-FIRST_DAY_METRICS = frozenset({
-    "first_day_open", "first_day_close", "first_day_high", "first_day_low",
-    "first_day_open_return", "first_day_close_return", "market_cap",
-})
-# Plausible ranges: a figure outside is a misreading, not a claim.
-_BOUNDS: dict[str, tuple[float, float]] = {
-    "public_subscription_multiple": (0.01, 100_000), "international_subscription_multiple": (0.01, 100_000),
-    "international_ex_cornerstone_multiple": (0.01, 100_000), "offer_price": (0.01, 100_000),
-    "first_day_open": (0.01, 100_000), "first_day_close": (0.01, 100_000), "first_day_high": (0.01, 100_000),
-    "first_day_low": (0.01, 100_000), "first_day_open_return": (-0.99, 100), "first_day_close_return": (-0.99, 100),
-    "gross_proceeds": (1e6, 1e13), "net_proceeds": (1e6, 1e13), "market_cap": (1e7, 1e14),
-    "cornerstone_amount": (1e5, 1e13), "shares_offered": (1_000, 1e11), "public_offer_shares": (100, 1e11),
-    "international_offer_shares": (100, 1e11), "cornerstone_shares": (100, 1e11), "shares_outstanding": (1e4, 1e12),
-    "board_lot": (1, 1e6), "valid_applications": (100, 1e8), "successful_applications": (10, 1e8),
-    "cornerstone_count": (1, 200), "placees": (1, 1e6), "one_lot_success_rate": (0, 1),
-    "book_institutions": (1, 100_000), "grey_market_close": (0.01, 100_000), "grey_market_return": (-0.99, 100),
-    "grey_market_lot_gain": (-1e7, 1e7),
-}
+# Metrics whose value depends on the day (only listing-day statements are kept) and plausible ranges (a figure
+# outside is a misreading, not a claim) are the registry's: hkipo/core/metrics.py.
+FIRST_DAY_METRICS = metrics.FIRST_DAY_METRICS
+_BOUNDS: dict[str, tuple[float, float]] = {m.name: m.bounds for m in metrics.METRICS if m.bounds is not None}
 # Grey-market figures (暗盘, the evening before listing): their own metrics, basis `grey_market`.
-GREY_METRICS = frozenset({"grey_market_close", "grey_market_return", "grey_market_lot_gain"})
+GREY_METRICS = frozenset(m.name for m in metrics.METRICS if m.name.startswith("grey_market_"))
 # Chinese numerals before a count word: "十四名基石投资者", "逾四百六十家机构".
 _CN_NUMERAL = re.compile(r"(?<![第零〇一二两三四五六七八九十百千万亿])([零〇一二两三四五六七八九十百千]{1,6})\s*(名|位|家|间|個|个)")
 # A sentence about the market at large ("5 只新股", "other IPOs this week") continues no one's story.
