@@ -351,11 +351,13 @@ _EVIDENCE_SQL = """
     SELECT c.claim_id, c.hkex_code, c.metric, c.value, c.value_text, c.unit, c.qualifier, c.basis,
            c.source_kind, c.source_id, coalesce(c.source_url, a.canonical_url, n.url),
            CASE WHEN c.source_kind = 'announcement' THEN 'HKEXnews:' || c.hkex_code
-                WHEN c.source_kind = 'article' THEN coalesce(a.site, c.source_id)
+                WHEN c.source_kind = 'article' THEN coalesce(u.site, a.site, c.source_id)
                 ELSE c.source_kind || ':' || c.source_id END,
            c.quote, coalesce(a.published_at, n.published_at, c.extracted_at), c.as_of
     FROM claims c
     LEFT JOIN articles a ON c.source_kind = 'article' AND a.article_id = c.source_id
+    -- A syndicated copy's own claims (source_url = the copy's URL) count as the copy's site, as in v_claims.
+    LEFT JOIN article_urls u ON c.source_kind = 'article' AND u.url = c.source_url AND u.article_id = c.source_id
     LEFT JOIN announcements n ON c.source_kind = 'announcement' AND n.announcement_id = c.source_id
     WHERE NOT list_contains(?::VARCHAR[], c.metric)
       AND (c.value IS NULL OR isfinite(c.value))  -- NaN or infinity is no figure to believe

@@ -8,6 +8,7 @@ adds a paragraph the first copy does not have.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -146,3 +147,17 @@ def test_figures_left_out_and_pages_not_stored_are_counted_on_the_run(ctx: JobCo
     assert result.figures_left_out["about another issuer"] >= 1
     assert any("left out: about another issuer" in w for w in run.warnings)
     assert any("not stored: too little text" in w for w in run.warnings)
+
+
+def test_a_copys_own_claims_count_as_the_copys_site_in_reconciliation(ctx: JobContext) -> None:
+    from pipelines.reconcile import load_evidence
+
+    first = item("https://wire.example/a/1", ALPHA_TEXT, title="阿尔法机器人认购")
+    copy = item("https://portal.example/news/77", ALPHA_TEXT + EXTRA, title="阿尔法机器人认购", hours=2)
+    copy = ArticleItem(article=dataclasses.replace(copy.article, site="门户网"), via_feed="test",
+                       seen_urls=copy.seen_urls, fetched_at=NOW)
+    load(ctx, first, copy)
+    with db.reader(ctx.db_path) as con:
+        groups = {(e.metric, e.source_group) for e in load_evidence(con)}
+    assert ("gross_proceeds", "门户网") in groups
+    assert ("public_subscription_multiple", "测试通讯社") in groups
