@@ -195,3 +195,15 @@ def test_a_labelled_publication_date_in_an_unmarked_cell(byline: str, want: dt.d
     body = (f"<table><tr><td>今天是2026年3月9日</td></tr></table><h1>新股市场回暖</h1>"
             f"<table><tr><td>{byline}</td></tr></table>{paragraphs(STORY_ZH)}")
     assert article(html_page("<title>新股市场回暖</title>", body)).published_at == want
+
+
+def test_a_page_laid_out_in_tables_gives_its_story_not_the_navigation_rows() -> None:
+    nav = "".join(f"<td>栏目{i}</td><td></td>" for i in range(10))
+    story = "".join(f"<p>{p}</p>" for p in PARAS)
+    body = (f'<table width="100%"><tr>{nav}</tr><tr><td></td><td>看新闻 读新闻</td><td></td></tr></table>'
+            f'<table width="760"><tr><td></td><td><table><tr><td></td><td>{story}</td><td></td></tr></table></td>'
+            f'<td><table><tr><td>热门排行</td><td></td></tr><tr><td></td><td>广告</td></tr></table></td></tr></table>'
+            f'<table><tr>{nav}</tr></table>')
+    a = article(html_page("<title>新股市场回暖_旧门户网</title>", body))
+    assert all(p[:30] in a.text for p in PARAS)
+    assert "栏目3" not in a.text and "|" not in a.text

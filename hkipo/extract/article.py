@@ -163,6 +163,14 @@ def _main_text(page: str, url: str) -> str:
     # matter when it finds next to nothing.
     doc = trafilatura.bare_extraction(_without_other_stories(copy.deepcopy(tree)), fast=True, **options)
     text = (doc.text or "") if doc is not None else ""
+    if _layout_tables(text):
+        # A page laid out in tables (old portals) comes back as table rows of navigation around the story;
+        # read without tables, the story's own paragraphs remain. Kept when about as long or shorter.
+        flat = {**options, "include_tables": False, "favor_precision": False}
+        doc = trafilatura.bare_extraction(_without_other_stories(copy.deepcopy(tree)), fast=True, **flat)
+        untabled = (doc.text or "") if doc is not None else ""
+        if 0.25 * len(text) <= len(untabled) <= 1.15 * len(text):
+            text = untabled
     if len(text) < RESCUE_BELOW_CHARS or (len(text) < SECOND_OPINION_BELOW_CHARS and _not_a_body(text, tree)):
         # Precision mode's pick can be a comment box or an image caption; trafilatura's defaults
         # (recall over precision, with its fallbacks) then find the article around it.
@@ -270,6 +278,16 @@ def _without_other_stories(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement
                 len(el.text_content()) < 0.8 * len(tree.text_content() or " "):
             el.drop_tree()
     return tree
+
+
+def _layout_tables(text: str) -> bool:
+    """Main text that is mostly table rows with many empty cells: a layout table, not a data table."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    rows = [line for line in lines if line.startswith("|")]
+    if not lines or len(rows) * 2 < len(lines):
+        return False
+    cells = [c.strip() for row in rows for c in row.strip("|").split("|")]
+    return bool(cells) and sum(1 for c in cells if not c) * 5 >= len(cells)
 
 
 _COMMENT_BOX = re.compile(r"comment|(?:^|[-_\s])(?:tie|cmt|reply|replies)(?:$|[-_\s])|评论", re.I)
