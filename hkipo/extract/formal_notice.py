@@ -551,6 +551,11 @@ def parse_formal_notice_text(pages: Sequence[str], *, n_pages: int | None = None
             notes[name] = "fixed price: no price determination date" if fixed else "not found in the expected timetable"
             continue
         s, w = got
+        if w.time is None:  # "預期股份於香港時間上午九時正開始在聯交所買賣 …… 2025年8月28日": the time in the label
+            label_times = [t for t in (_zh_time(m) for m in _TIME_ZH.finditer(f[s:w.start]) if m.group(2)) if t]
+            label_times += [t for t in (_en_time(m) for m in _TIME_EN.finditer(f[s:w.start])) if t]
+            if len(label_times) == 1:
+                w = _When(w.date, label_times[0], w.start, w.end)
         text, unit = _when_text(w)
         _add(fields, name, None, text, unit, doc, s, w.end)
     _check_timetable(fields, notes, warnings)
