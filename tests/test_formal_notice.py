@@ -150,3 +150,27 @@ def test_gem_share_offer_labels_from_text() -> None:
     assert (r.get("shares_offered"), r.get("public_offer_shares"), r.get("international_offer_shares")) == (
         100_000_000, 10_000_000, 90_000_000)
     assert (r.hkex_code, r.get("offer_price"), r.get("board_lot")) == ("08999", 0.50, 5000)
+
+
+def test_any_text_gives_a_notice_or_a_refusal_never_a_crash() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from hkipo.core.errors import UserError
+    from hkipo.extract.formal_notice import parse_formal_notice_text
+
+    pieces = st.sampled_from(["全球發售", "發售股份數目", "香港發售股份數目 ： ", "最高發售價：每股H股", "港元", "股份代號：",
+                              "預期時間表", "網上白表", "2026年2月30日", "上午25時正", "Global Offering", "Offer Price : HK$",
+                              " per Share", "12,345,678股", "0.0", "99999", "每手", "\n", " ", "(", "）", ". . . ."])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.lists(pieces, max_size=40).map("".join), min_size=1, max_size=4))
+    def check(pages: list[str]) -> None:
+        try:
+            r = parse_formal_notice_text(pages)
+        except UserError:
+            return
+        lo, hi = r.get("offer_price_low"), r.get("offer_price_high")
+        assert lo is None or hi is None or lo <= hi
+
+    check()
