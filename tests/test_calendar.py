@@ -209,6 +209,7 @@ def test_sponsor_record_across_names(tmp_db: Path) -> None:
         _bar(con, "^HSI", days[19], 21_000.0)
         # 09012: first day 4.5 (-10%), no 20th day yet
         _bar(con, "9012.HK", b_list, 4.5)
+        rebuild_ipo_stats(con)  # the watchlist's offer price and listing date reach v_ipo_terms through ipo_stats
     with db.reader(tmp_db) as con:
         rows = con.execute("SELECT sponsor_key, names, ipos, codes, median_first_day_return, broke_issue_share, "
                            "ipos_with_20d, median_excess_20d FROM v_sponsor_record ORDER BY sponsor_key").fetchall()
