@@ -174,3 +174,13 @@ def test_any_text_gives_a_notice_or_a_refusal_never_a_crash() -> None:
         assert lo is None or hi is None or lo <= hi
 
     check()
+
+
+def test_claim_metrics_are_registered_with_their_units() -> None:
+    from hkipo.core import metrics
+    from hkipo.extract.formal_notice import CLAIM_METRICS
+
+    claims = {c.metric: c for c in parse_formal_notice_pdf(ZH).claims()}
+    assert set(claims) <= set(CLAIM_METRICS.values()) <= set(metrics.BY_NAME)
+    for c in claims.values():
+        assert c.unit == metrics.get(c.metric).unit, c.metric

@@ -98,6 +98,11 @@ METRICS: tuple[Metric, ...] = (
             r"pricing", r"ipo price", r"listing price", r"final price", r"issue price"), _PRICE, CONFIG_LAST),
     Metric("offer_price_low", "price", "offer price, bottom of range"),
     Metric("offer_price_high", "price", "offer price, top of range"),
+    # the offer's timetable, as its formal notice plans it (basis formal_notice; the day, ISO; times in `offers`)
+    Metric("offer_open_date", "date", "public offer opens"),
+    Metric("offer_close_date", "date", "application lists close"),
+    Metric("price_determination_date", "date", "price determination date"),
+    Metric("allotment_results_date", "date", "allotment results announced"),
     Metric("board_lot", "shares", "board lot",
            (r"每手", r"一手", r"board lot", r"per lot", r"lot size", r"lots of", r"\ba lot\b", r"每手买卖单位"),
            (1.0, 1e6)),
