@@ -30,7 +30,7 @@ import duckdb
 import pyarrow as pa
 
 from hkipo.core.config import CalendarConfig
-from hkipo.core.items import Announcement
+from hkipo.core.items import Announcement, ParsedAnnouncement
 from hkipo.core.sponsors import sponsor_key
 from hkipo.extract.formal_notice import PARSER_VERSION, FormalNotice
 from warehouse.claims import write_claims
@@ -232,3 +232,18 @@ def write_announcement_sponsors(con: duckdb.DuckDBPyConnection, announcement: An
     names = sponsors_named(announcement.text or "")
     return write_sponsors(con, announcement.hkex_code, [("sponsor", n) for n in names],
                           source_kind="announcement", source_id=announcement.announcement_id)
+
+
+def write_announcement_calendar(con: duckdb.DuckDBPyConnection, parsed: ParsedAnnouncement) -> int:
+    """What an allotment announcement adds to the calendar: its named sponsors and its cornerstones' lock-ups
+    (expiry as the lock-up table states it; the listing date from the announcement's own claim)."""
+    a = parsed.announcement
+    n = write_announcement_sponsors(con, a)
+    listing = next((c.value_text for c in parsed.claims if c.metric == "listing_date" and c.value_text), None)
+    try:
+        listing_date = dt.date.fromisoformat(listing[:10]) if listing else None
+    except ValueError:
+        listing_date = None
+    n += write_lockups(con, a.hkex_code, lockups_from_cornerstones(parsed.cornerstones), listing_date=listing_date,
+                       source_kind="announcement", source_id=a.announcement_id)
+    return n

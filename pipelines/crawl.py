@@ -38,7 +38,7 @@ from hkipo.core.runs import RunRecord
 from hkipo.extract.formal_notice import ParsedFormalNotice
 from pipelines.announcements import known_pdf_urls, write_announcement
 from pipelines.articles import Prepared, known_article_urls, prepare_item, store_prepared, worker_context
-from pipelines.calendar import known_formal_notice_urls, write_announcement_sponsors, write_formal_notice
+from pipelines.calendar import known_formal_notice_urls, write_announcement_calendar, write_formal_notice
 from pipelines.runs import begin_run, end_run, write
 from spiders.context import CONTEXT_SETTING, RUN_SETTING, SKIP_URLS_SETTING, HkipoAddon, crawl_context
 from spiders.runner import run_crawl
@@ -263,7 +263,7 @@ class AnnouncementPipeline:
             for w in item.warnings:
                 self.run.warn(f"{item.announcement.url}: {w}")
             n = await self.writer.call(write, self.ctx, self.run, lambda con: write_announcement(con, item)
-                                       + write_announcement_sponsors(con, item.announcement))
+                                       + write_announcement_calendar(con, item))
             stats = self.crawler.stats
             stats.inc_value("hkex/announcements")
             stats.inc_value("hkex/claims", len(item.claims))

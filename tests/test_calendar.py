@@ -333,3 +333,24 @@ def test_daemon_schedules_hourly_hkex_runs_for_a_stored_open_offer(tmp_db: Path)
     daemon = Daemon(parse_config(default_config_text(), "<default>"), db_path=tmp_db)
     hkex = next(s for s in daemon.specs if s.job == "hkex")
     assert f"{opens:%Y-%m-%d}..{closes:%Y-%m-%d}" in hkex.description
+
+
+def test_allotment_cornerstones_become_lockup_calendar_rows(tmp_db: Path) -> None:
+    from hkipo.core.items import Cornerstone
+    from pipelines.calendar import write_announcement_calendar
+
+    parsed = ParsedAnnouncement(
+        _ann("09071", "allotment_results"),
+        (Claim("09071", "listing_date", None, "date", "開始買賣日期：2026年3月10日", value_text="2026-03-10"),
+         Claim("09071", "shares_outstanding", 400_000_000, "shares", "上市時已發行股份數目：400,000,000股")),
+        cornerstones=(Cornerstone("Fund A", 4_000_000, 0.08, "2026-09-09", 4, "Fund A 4,000,000 8.00% 2026年9月9日"),
+                      Cornerstone("Fund B", 2_000_000, 0.04, None, 4, "Fund B 2,000,000 4.00%")))
+    with db.writer(tmp_db) as con, db.transaction(con):
+        write_announcement(con, parsed)
+        assert write_announcement_calendar(con, parsed) == 2
+        rebuild_ipo_stats(con)
+    with db.reader(tmp_db) as con:
+        rows = con.execute("SELECT holder, holder_kind, shares_locked, expiry_date, expiry_basis, share_of_issue "
+                           "FROM v_lockup_calendar ORDER BY holder").fetchall()
+    assert rows == [("Fund A", "cornerstone", 4_000_000, dt.date(2026, 9, 9), "stated", 0.01),  # 4m / 400m
+                    ("Fund B", "cornerstone", 2_000_000, None, "unknown", 0.005)]

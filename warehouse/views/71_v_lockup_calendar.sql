@@ -14,6 +14,9 @@
 -- domestic shares of an H-share company) are not known here, so the true
 -- float can be smaller and the share larger.
 --
+-- share_of_issue is the stated % of shares in issue, else shares locked /
+-- shares_outstanding.
+--
 -- For past expiries, price_before = close 5 trading days before the expiry
 -- date (the last bar on or before it counts as day 0), price_after = close 5
 -- trading days after it, move_5d = price_after / price_before - 1; NULL
@@ -49,6 +52,7 @@ SELECT
     l.holder_kind,
     l.shares_locked,
     l.pct_of_shares_in_issue,
+    coalesce(l.pct_of_shares_in_issue, l.shares_locked / l.shares_outstanding) AS share_of_issue,
     l.lockup_months,
     l.expiry_date,
     l.expiry_basis,
