@@ -11,10 +11,12 @@ sentence with the board lot. Most are Traditional Chinese only; the English
 ones use the same order.
 
 How it is read:
-- Text comes from pypdfium2 (a small private reader below: hkipo/extract/pdf.py,
-  the shared PDF layer, is not on main yet; the lead will unify them). Only the
-  first pages are read to decide what the document is, so a 458-page
-  prospectus is refused after five pages.
+- Text comes from pypdfium2 through a small private reader (`read_pdf` below),
+  the same text layer as the shared hkipo/extract/pdf.py (`get_text_range`;
+  the benchmark gives identical results with either) but able to stop after
+  the first pages: what the document is is decided from five pages, so a
+  458-page prospectus is refused in ~0.05 s (the shared reader reads every
+  page: 2.7 s). Unify once pdf.read_pdf takes a page limit.
 - Chinese PDFs space characters out ("全 球 發 售") and wrap dates over lines
   ("2025年12\\n月23日"): spaces between CJK characters are dropped, and each
   page is also kept "flat" (line breaks next to Chinese removed) for the
@@ -152,7 +154,7 @@ def read_pdf(data: bytes, *, label: str = "the file", max_pages: int | None = No
         for i in range(n if max_pages is None else min(n, max_pages)):
             page = doc[i]
             tp = page.get_textpage()
-            texts.append(tp.get_text_bounded().replace("\r\n", "\n").replace("\r", "\n"))
+            texts.append(tp.get_text_range().replace("\r\n", "\n").replace("\r", "\n"))
             tp.close()
             page.close()
         return n, texts
