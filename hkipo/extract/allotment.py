@@ -851,7 +851,7 @@ def parse_allotment_text(pages: Sequence[str], *, code: str | None = None) -> Al
 
 
 def _shown(f: _Found) -> str:
-    return f"{f.value:g}" if f.value is not None else str(f.text)
+    return f"{f.value:,.10g}" if f.value is not None else str(f.text)
 
 
 def _resolve_code(given: str | None, stated: str | None) -> str | None:
