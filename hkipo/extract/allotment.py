@@ -914,8 +914,9 @@ def parse_allotment_pdf(source: bytes | str | Path, *, code: str | None = None, 
     """Read a PDF (visual lines) and parse it as an allotment results announcement."""
     label = name or (str(source) if isinstance(source, (str, Path)) else "the PDF")
     pages = read_pdf(source, name=label)
-    if not any(p.text.strip() for p in pages):
-        raise NotAnAllotment(f"{label} has no extractable text (a scanned image?)")
+    # A scan, or a damaged stream pdfium reads a word of: too little text to be any announcement.
+    if sum(len(re.findall(r"\w", p.text)) for p in pages) < 40:
+        raise NotAnAllotment(f"{label} has no extractable text (a scanned image or a damaged file?)")
     try:
         return parse_allotment_lines([_page_lines(p) for p in pages], code=code)
     except NotAnAllotment as e:
