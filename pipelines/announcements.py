@@ -91,6 +91,10 @@ def _sync_rows(con: duckdb.DuckDBPyConnection, a: Announcement, parsed: ParsedAn
              "successful_applications": r.successful_applications, "basis": r.basis,
              "approx_pct_allotted": r.approx_pct_allotted, "page": r.page} for r in parsed.allocation]),
     ):
+        cols = ", ".join(schema.names)
+        have = con.execute(f"SELECT {cols} FROM {table} WHERE announcement_id = ?", [a.announcement_id]).fetchall()
+        if sorted(map(repr, have)) == sorted(repr(tuple(r[c] for c in schema.names)) for r in rows):
+            continue  # unchanged: a re-fetch of the same PDF writes nothing
         con.execute(f"DELETE FROM {table} WHERE announcement_id = ?", [a.announcement_id])
         if rows:
             con.register("_rows", pa.Table.from_pylist(rows, schema=schema))

@@ -113,7 +113,7 @@ def test_a_second_statement_that_disagrees_is_a_warning() -> None:
     ]
     result = parse_allotment_text(pages)
     assert result.by_metric()["valid_applications"].value == 417_646
-    assert result.warnings == ["valid_applications: page 1 says 417646, page 2 says 417645; kept the first"]
+    assert result.warnings == ["valid_applications: page 1 says 417,646, page 2 says 417,645; kept the first"]
 
 
 def test_label_and_value_on_one_line_or_the_next() -> None:

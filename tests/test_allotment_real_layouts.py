@@ -21,7 +21,7 @@ from hkipo.extract.pdf import read_pdf
 from pipelines.announcements import write_announcement
 from warehouse import db
 
-from helpers import FIXTURES
+from helpers import FIXTURES, run_hkipo
 
 COVER = [
     "示例科技股份有限公司", "全球發售", "全球發售項下的發售股份數目 ： 10,000,000股H股",
@@ -220,3 +220,14 @@ def test_stored_with_cornerstones_allocation_rows_and_warnings(tmp_db: Path) -> 
     assert cs == [("甲基金管理有限公司（「甲基金」）", 2_000_000, dt.date(2026, 9, 1)), ("乙資本", 1_000_000, dt.date(2026, 9, 1))]
     assert rows == [("A", 1_000, 0.25, True), ("A", 2_000, 0.6, False), ("B", 100_000, 1.0, False)]
     assert json.loads(warnings) == ["a warning"]
+
+
+def test_cli_several_files_one_json_line_each_in_order(tmp_path: Path) -> None:
+    hkex = FIXTURES / "hkex"
+    files = [hkex / "00100_allotment_results.pdf", hkex / "not_allotment.pdf", hkex / "02513_allotment_results_c.pdf"]
+    proc = run_hkipo("parse-allotment", "--jobs", "2", *map(str, files), cwd=tmp_path)
+    assert proc.returncode == 2 and "1 of 3 files" in proc.stderr and "Traceback" not in proc.stderr
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [o["file"] for o in out] == list(map(str, files))
+    assert out[0]["hkex_code"] == "00100" and "not an HKEX allotment results announcement" in out[1]["error"]
+    assert out[2]["hkex_code"] == "02513" and out[2]["languages"] == ["zh"]

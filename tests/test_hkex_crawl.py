@@ -49,10 +49,10 @@ def test_replayed_crawl_loads_announcements_and_claims(replayed: tuple[Path, Pat
     assert anns == [
         ("11873452-en", "00100", "en", "allotment_results",
          "https://www1.hkexnews.hk/listedco/listconews/sehk/2026/0108/2026010801342.pdf", 6, "2026-01-08 22:58",
-         "allotment/1", 64),
+         "allotment/2", 64),
         ("11871190-en", "02513", "en", "allotment_results",
          "https://www1.hkexnews.hk/listedco/listconews/sehk/2026/0107/2026010701798.pdf", 6, "2026-01-07 23:05",
-         "allotment/1", 64),
+         "allotment/2", 64),
     ]
     claims = {(c, m): v for c, m, v in query(
         db_path, "SELECT hkex_code, metric, value FROM v_claims WHERE source_kind = 'announcement' "

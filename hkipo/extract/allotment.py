@@ -590,6 +590,7 @@ def _cornerstones(doc: _Doc) -> tuple[list[Cornerstone], tuple[int, float | None
     if cur:
         spans.append(cur)
     for si, span in enumerate(spans):
+        span = _join_cells(span)
         name_parts: list[str] = []
         for ln in span:
             m = _CS_ROW.match(ln.raw.replace("％", "%"))
@@ -652,6 +653,26 @@ def _cornerstones(doc: _Doc) -> tuple[list[Cornerstone], tuple[int, float | None
         # guess from text alone, and a share count under the wrong name is a wrong figure.
         return [], total, True
     return rows, total, False
+
+
+def _join_cells(span: list[_Line]) -> list[_Line]:
+    """A table drawn one cell per line ("Investor A" / "20,000,000" / "40.00%") as one line per row."""
+    out: list[_Line] = []
+    i = 0
+    count = re.compile(r"\d{1,3}(?:,\d{3})+\s*(?:股|h股|shares|h shares)?")
+    pct = re.compile(r"\d{1,3}(?:\.\d+)?\s*%")
+    while i < len(span):
+        ln = span[i]
+        if i + 2 < len(span) and not re.search(r"\d", ln.raw) and count.fullmatch(span[i + 1].folded.strip()) \
+                and pct.fullmatch(span[i + 2].folded.strip()) and span[i + 2].page == ln.page:
+            raw = f"{ln.raw.strip()} {span[i + 1].raw.strip()} {span[i + 2].raw.strip()}"
+            out.append(_Line(ln.page, raw, fold(raw) if len(fold(raw)) == len(raw) else raw.lower(), "", (), ln.pos,
+                             ln.section))
+            i += 3
+            continue
+        out.append(ln)
+        i += 1
+    return out
 
 
 def _is_header(squeezed: str) -> bool:
@@ -851,7 +872,7 @@ def parse_allotment_text(pages: Sequence[str], *, code: str | None = None) -> Al
 
 
 def _shown(f: _Found) -> str:
-    return f"{f.value:g}" if f.value is not None else str(f.text)
+    return f"{f.value:,.10g}" if f.value is not None else str(f.text)
 
 
 def _resolve_code(given: str | None, stated: str | None) -> str | None:
@@ -893,8 +914,9 @@ def parse_allotment_pdf(source: bytes | str | Path, *, code: str | None = None, 
     """Read a PDF (visual lines) and parse it as an allotment results announcement."""
     label = name or (str(source) if isinstance(source, (str, Path)) else "the PDF")
     pages = read_pdf(source, name=label)
-    if not any(p.text.strip() for p in pages):
-        raise NotAnAllotment(f"{label} has no extractable text (a scanned image?)")
+    # A scan, or a damaged stream pdfium reads a word of: too little text to be any announcement.
+    if sum(len(re.findall(r"\w", p.text)) for p in pages) < 40:
+        raise NotAnAllotment(f"{label} has no extractable text (a scanned image or a damaged file?)")
     try:
         return parse_allotment_lines([_page_lines(p) for p in pages], code=code)
     except NotAnAllotment as e:

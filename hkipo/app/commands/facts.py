@@ -12,24 +12,59 @@ from hkipo.core.errors import UserError
 
 
 @click.command("parse-allotment")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--code", default=None,
               help="HKEX code the announcement is for (any spelling). Checked against the code the PDF states; "
-                   "needed only when the PDF states none.")
+                   "needed only when the PDF states none. One file only.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Parse this many files at once (processes).")
 @common_options
-def parse_allotment(file: Path, code: str | None, app: App) -> None:
-    """Parse an HKEX allotment results PDF and print its figures as JSON.
+def parse_allotment(files: tuple[Path, ...], code: str | None, jobs: int, app: App) -> None:
+    """Parse HKEX allotment results PDFs and print their figures as JSON.
 
-    Prints one object: the stock code, the pages, and every figure with its
-    metric, value, unit, page and quote. Nothing is written anywhere; the hkex
-    crawl uses the same parser. Exit code 2 if FILE is not a PDF or not an
-    allotment results announcement.
+    One FILE: one indented object (stock code, pages, warnings, and every figure with its metric, value,
+    unit, page and quote; cornerstone investors and allocation rows where they were checked). Several
+    FILES: one JSON line per file, in the order given; a file that is not an allotment announcement gives
+    {"file", "error"}. Figures that failed an arithmetic check are left out and named in "warnings"
+    (also printed to stderr). Nothing is written anywhere; the hkex crawl uses the same parser. Exit code 2
+    if any FILE is not a PDF or not an allotment results announcement.
     """
+    if code and len(files) > 1:
+        raise UserError("--code applies to one file; give one FILE with it")
+    if len(files) == 1:
+        out = _parse_one(str(files[0]), code)
+        if "error" in out:
+            raise UserError(out["error"])
+        for w in out["warnings"]:
+            click.echo(f"warning: {files[0]}: {w}", err=True)
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    if jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_parse_one, [str(f) for f in files], [None] * len(files)))
+    else:
+        results = [_parse_one(str(f), None) for f in files]
+    failed = 0
+    for out in results:
+        failed += "error" in out
+        click.echo(json.dumps(out, ensure_ascii=False))
+    if failed:
+        raise UserError(f"{failed} of {len(files)} files are not readable allotment results announcements")
+
+
+def _parse_one(file: str, code: str | None) -> dict[str, object]:
+    """One file's output object, or {"file", "error"} for a file the parser refuses (picklable for --jobs)."""
     from hkipo.extract.allotment import PARSER_VERSION, parse_allotment_pdf
 
-    if not file.exists():
-        raise UserError(f"no such file: {file}")
-    result = parse_allotment_pdf(file, code=code, name=str(file))
+    path = Path(file)
+    try:
+        if not path.exists():
+            raise UserError(f"no such file: {file}")
+        result = parse_allotment_pdf(path, code=code, name=file)
+    except UserError as e:
+        return {"file": file, "error": str(e)}
     claims = []
     for c in result.claims:
         item: dict[str, object] = {"metric": c.metric, "value": c.value, "unit": c.unit}
@@ -40,8 +75,8 @@ def parse_allotment(file: Path, code: str | None, app: App) -> None:
         item["page"] = c.page
         item["quote"] = c.quote
         claims.append(item)
-    out = {
-        "file": str(file),
+    return {
+        "file": file,
         "hkex_code": result.hkex_code,
         "stock_name": result.stock_name,
         "pages": result.pages,
@@ -49,5 +84,6 @@ def parse_allotment(file: Path, code: str | None, app: App) -> None:
         "parser_version": PARSER_VERSION,
         "warnings": result.warnings,
         "claims": claims,
+        "cornerstones": [{"investor": c.investor, "shares": c.shares, "share_of_offer": c.share_of_offer,
+                          "lockup_expiry": c.lockup_expiry, "page": c.page} for c in result.cornerstones],
     }
-    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
