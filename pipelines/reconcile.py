@@ -149,7 +149,8 @@ def _canonical_unit(metric: str) -> str | None:
 
 
 _SOURCE_NAMES = {"announcement": "official announcement", "article": "news",
-                 "prices": "the listing-day price bar", "config": "the watchlist config"}
+                 "prices": "the listing-day price bar", "config": "the watchlist config",
+                 "discovery": "HKEXnews discovery (expected date)"}
 
 
 def _source_rank(metric: str, source_kind: str) -> int:
@@ -399,17 +400,22 @@ def load_evidence(con: duckdb.DuckDBPyConnection) -> list[Evidence]:
 def _config_evidence(con: duckdb.DuckDBPyConnection) -> list[Evidence]:
     """The watchlist's own offer price and listing date (table `ipos`), for the metrics that take the config."""
     out = []
-    for code, listing, price, currency, updated in con.execute(
-            "SELECT hkex_code, listing_date, CAST(offer_price AS DOUBLE), currency, updated_at FROM ipos "
+    for code, listing, price, currency, updated, origin in con.execute(
+            "SELECT hkex_code, listing_date, CAST(offer_price AS DOUBLE), currency, updated_at, source FROM ipos "
             "ORDER BY hkex_code").fetchall():
+        # Rows market-wide discovery wrote (issue 16) are its expected dates, not the watchlist's: they keep
+        # their own source kind (ranked after every registered one) and say where they came from.
+        kind = "config" if origin in (None, "config") else origin
         for metric, value, text, unit in (("offer_price", price, None, currency or "HKD"),
                                           ("listing_date", None, listing.isoformat() if listing else None, "date")):
             if (value is None and text is None) or "config" not in metrics.get(metric).sources:
                 continue
             if value is not None and not math.isfinite(value):
                 continue
-            out.append(Evidence(f"config:{code}:{metric}", code, metric, value, text, unit, None, "final", "config",
-                                code, None, f"config:{code}", f"watchlist config: {metric} = {value if text is None else text}",
+            what = ("watchlist config" if kind == "config"
+                    else f"{kind}: expected from the allotment results announcement (next trading day)")
+            out.append(Evidence(f"{kind}:{code}:{metric}", code, metric, value, text, unit, None, "final", kind,
+                                code, None, f"{kind}:{code}", f"{what}: {metric} = {value if text is None else text}",
                                 updated))
     return out
 

@@ -27,6 +27,8 @@ def watchlist_tables(config: Config) -> tuple[pa.Table, pa.Table]:
             "name_zh_hant": [s.name_zh_hant or None for s in sec],
             "aliases": pa.array([list(s.names) for s in sec], type=pa.list_(pa.string())),
             "board_lot": pa.array([s.board_lot for s in sec], type=pa.int32()),
+            # A code discovery found first becomes a watchlist security (tracked) once config names it.
+            "source": ["config"] * len(sec),
             "updated_at": pa.array([now] * len(sec), type=pa.timestamp("us", tz="UTC")),
         }
     )

@@ -262,7 +262,6 @@ def launch_scheduled(job: str, target: LaunchTarget) -> dict:
     Returns a small summary (no output kept): the daemon logs it and puts it in
     its state file as the job's last outcome.
     """
-    started_at = dt.datetime.now(dt.timezone.utc)
     res = launch(
         job,
         config_path=target.config_path,
@@ -282,23 +281,25 @@ def launch_scheduled(job: str, target: LaunchTarget) -> dict:
         "seconds": round(res.seconds, 3),
         "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    if job == "discovery" and res.returncode == 0 and not res.timed_out and _new_listings(target, started_at):
-        # A listing found in this cycle gets its prices in this cycle (its announcement was parsed by discovery).
+    if job == "discovery" and res.returncode == 0 and not res.timed_out and _market_prices(target):
+        # Every listing's prices after each discovery: one found in this cycle gets them in this cycle
+        # (its announcement was parsed by discovery), the others their daily update.
         sibling = Path(target.cassette).with_name("prices.yaml") if target.cassette else None
         then = launch("prices", config_path=target.config_path, db_path=Path(target.db_path), timeout=target.timeout,
                       cassette=sibling if sibling and sibling.is_file() else None, term_grace=target.term_grace,
-                      lock_timeout=target.lock_timeout, relay_logs=True, extra_args=target.extra_args)
+                      lock_timeout=target.lock_timeout, relay_logs=True,
+                      extra_args=(*target.extra_args, "--market"))
         summary["then"] = {"job": "prices", "run_id": then.run_id, "returncode": then.returncode,
                            "timed_out": then.timed_out, "seconds": round(then.seconds, 3)}
     return summary
 
 
-def _new_listings(target: LaunchTarget, since: dt.datetime) -> int:
-    """Securities discovery added since `since` (0 if the warehouse cannot be read)."""
+def _market_prices(target: LaunchTarget) -> bool:
+    """[discovery] prices in the job's config: fetch every listing's prices after discovery."""
+    from hkipo.core.config import load_config
+
     try:
-        with db.reader(Path(target.db_path), lock_timeout=target.lock_timeout) as con:
-            row = con.execute("SELECT count(*) FROM securities WHERE discovered_at >= ?", [since]).fetchall()
+        return load_config(target.config_path).discovery.prices
     except Exception as e:  # noqa: BLE001 - a follow-up must never take the daemon down
-        log.warning("could not check for new listings after discovery: %s", e)
-        return 0
-    return int(row[0][0]) if row else 0
+        log.warning("could not read the config for the prices after discovery: %s", e)
+        return False

@@ -422,3 +422,21 @@ def test_chinese_only_documents_are_read_from_their_chinese_file(tmp_path):
     assert [(r[0], r[1], r[2]) for r in rows] == [(c, "zh", True) for c in ("03601", "06601", "08601", "09901")]
     # no English row: the Chinese short name is the security's name
     assert _q(db, "SELECT name_en, name_zh_hant FROM securities WHERE hkex_code = '08601'") == [("伽瑪科技", "伽瑪科技")]
+
+
+def test_config_keeps_overriding_a_discovered_listing(tmp_path):
+    from hkipo.core.config import default_config_text
+
+    config = tmp_path / "hkipo.toml"
+    text = default_config_text()
+    entry = ('[[watchlist]]\ncode = "9901"\nname_en = "Alpha Robotics (our name)"\n'
+             'aliases = ["Alpha Robo"]\nboard_lot = 500\n\n')
+    config.write_text(text + "\n" + entry, encoding="utf-8")
+    db = tmp_path / "cfg.duckdb"
+    res = run_hkipo(*ARGS, str(DISCOVERY), "--config", str(config), "--db", str(db), cwd=tmp_path, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert _q(db, "SELECT name_en, aliases, source, market FROM securities WHERE hkex_code = '09901'") == [
+        ("Alpha Robotics (our name)", ["Alpha Robotics (our name)", "Alpha Robo"], "config", "Main Board")]
+    assert _q(db, "SELECT name_en FROM listings WHERE hkex_code = '09901'") == [("ALPHA ROBOTICS-W",)]
+    assert _q(db, "SELECT tracked, first_day_close_return FROM v_ipo_cohort WHERE hkex_code = '09901'") == [
+        (True, 0.5)]

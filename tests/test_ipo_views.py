@@ -23,9 +23,13 @@ D = dt.date
 NOW = dt.datetime(2025, 5, 1, tzinfo=dt.timezone.utc)
 
 
-def _stat(con: duckdb.DuckDBPyConnection, code: str, metric: str, value: float, unit: str) -> None:
-    con.execute("INSERT INTO ipo_stats VALUES (?, ?, ?, NULL, ?, NULL, 'final', 'announcement', ?, NULL, 'q', 1, 1, "
-                "'test', ?)", [code, metric, value, unit, f"{code}-en", NOW])
+def _stat(con: duckdb.DuckDBPyConnection, code: str, metric: str, value: float | None, unit: str,
+          text: str | None = None) -> None:
+    """A figure as an announcement states it (a claim); the reconciliation rebuild believes it."""
+    con.execute("INSERT INTO claims (claim_id, hkex_code, metric, value, value_text, unit, basis, source_kind, "
+                "source_id, quote, extractor_version, extracted_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'final', 'announcement', ?, 'synthetic', 'test', ?)",
+                [f"{code}:{metric}", code, metric, value, text, unit, f"{code}-en", NOW])
 
 
 def _bars(con: duckdb.DuckDBPyConnection, symbol: str, rows: list[tuple[dt.date, float, float]]) -> None:
@@ -48,6 +52,7 @@ def con(tmp_path):
         con.execute("INSERT INTO ipos (hkex_code, listing_date, source, updated_at) VALUES (?, ?, 'discovery', ?)",
                     [code, listing, NOW])
         _stat(con, code, "offer_price", price, "HKD")
+        _stat(con, code, "listing_date", None, "date", listing.isoformat())
     for code, metric, value, unit in [
         ("09901", "public_subscription_multiple", 1500.0, "times"),
         ("09901", "international_subscription_multiple", 20.0, "times"),
@@ -66,6 +71,9 @@ def con(tmp_path):
     _bars(con, "^HSI", [(D(2025, 2, 28), 20000.0, 20000.0), (D(2025, 3, 3), 20000.0, 20100.0),
                         (D(2025, 3, 4), 20100.0, 20200.0), (D(2025, 3, 5), 20200.0, 20250.0),
                         (D(2025, 3, 6), 20250.0, 20300.0), (D(2025, 3, 7), 20300.0, 20400.0)])
+    from pipelines.reconcile import rebuild_ipo_stats
+
+    rebuild_ipo_stats(con)  # first-day figures from the listing-day bars, the rest from the claims
     yield con
     con.close()
 
@@ -91,6 +99,7 @@ def test_cohort_one_row_per_ipo_with_hand_computed_figures(con):
     assert a["cornerstone_share"] == pytest.approx(0.8)
     assert a["clawback_pct"] == pytest.approx(0.5) and a["clawback_triggered"] is True
     assert a["proceeds"] == 500e6 and a["proceeds_source"] == "ipo_stats:announcement"
+    assert a["first_day_source"] == "prices_daily"
     assert a["broke_issue_day1"] is False and a["returns_source"] == "prices_daily"
     assert a["benchmark_source"] == "prices_daily:^HSI"
     b = _row(con, "v_ipo_cohort", "hkex_code = '06601'")

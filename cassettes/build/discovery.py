@@ -161,8 +161,10 @@ def announcement_lines(ipo: Ipo) -> list[str]:
         "% of Offer Shares under the International Offering to the Global Offering", pct_intl,
     ]
     if ipo.cornerstone_shares:
-        lines += ["CORNERSTONE INVESTORS", "Cornerstone Investor A (synthetic)", _n(ipo.cornerstone_shares),
-                  ipo.cornerstone_pct, "Total", _n(ipo.cornerstone_shares), ipo.cornerstone_pct]
+        # One table row per line: investor, shares, % of the offer (the parser reads rows, not cells).
+        lines += ["CORNERSTONE INVESTORS", "Investor Number of Offer Shares allocated % of Offer Shares",
+                  f"Cornerstone Investor A (synthetic) {_n(ipo.cornerstone_shares)} {ipo.cornerstone_pct}",
+                  f"Total {_n(ipo.cornerstone_shares)} {ipo.cornerstone_pct}"]
     lines += ["Every name and figure in this document is synthetic (hkipo test fixture)."]
     return lines
 

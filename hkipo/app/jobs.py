@@ -25,6 +25,8 @@ __all__ = ["JOBS", "REFRESH_ORDER", "JobContext", "Terminated", "looks_offline",
 
 log = logging.getLogger(__name__)
 
+MARKET_KEY = "market"  # JobContext.extra: the prices job covers every discovered listing and the benchmark
+
 # name -> "module:function". Imported lazily: `hkipo --help` must stay fast.
 JOBS: dict[str, str] = {
     "prices": "pipelines.prices:run_prices_job",
@@ -63,8 +65,9 @@ def run_job(name: str, ctx: JobContext) -> RunRecord:
     """
     fn = resolve(name)
     run = begin_run(ctx, name)
-    if name == "prices" and ctx.config.discovery.prices:
-        # Every discovered listing, and the benchmark index, beside the watchlist.
+    if name == "prices" and ctx.extra.get(MARKET_KEY):
+        # Every discovered listing, and the benchmark index, beside the watchlist (backfill, and the
+        # daemon's prices after discovery). Plain refreshes stay on the watchlist.
         from dataclasses import replace
 
         from pipelines.listings import discovered_securities

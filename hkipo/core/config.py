@@ -156,7 +156,7 @@ class DiscoveryConfig(_Section):
     research_days: int = Field(default=3, ge=0)  # windows ending this recently are searched again
     benchmark_symbol: str = "^HSI"  # fetched with every listing's prices, for excess returns
     cron: str = "30 17 * * *"  # the daemon's discovery time ([schedule] timezone)
-    prices: bool = True  # the prices job also fetches discovered listings (and the benchmark)
+    prices: bool = True  # after the daemon's discovery: prices of every listing and the benchmark
     timeout_seconds: float = Field(default=1800, gt=0)  # the daemon's discovery job
     backfill_timeout_seconds: float = Field(default=21600, gt=0)  # each job of `hkipo backfill`
 

@@ -127,7 +127,8 @@ def backfill(app: App, since: dt.datetime, until: dt.datetime | None, only: str 
         os.environ[ENV] = "1"
     timeout = app.config.discovery.backfill_timeout_seconds
     results = run_jobs(app, app.db_path, jobs, cassette_dir=cassette_dir,
-                       extra_args={"discovery": ("--since", start.isoformat(), "--until", end.isoformat())},
+                       extra_args={"discovery": ("--since", start.isoformat(), "--until", end.isoformat()),
+                                   "prices": ("--market",)},
                        timeouts_override={j: timeout for j in jobs})
     print_summary(results)
     if "discovery" in jobs or "prices" in jobs:
@@ -150,7 +151,7 @@ def market_demo(app: App, db_path: Path, cassette_root: Path) -> list[dict]:
         return []
     since, until = DEMO_WINDOW
     results = run_jobs(app, db_path, ("discovery", "prices"), cassette_dir=str(cdir),
-                       extra_args={"discovery": ("--since", since, "--until", until)})
+                       extra_args={"discovery": ("--since", since, "--until", until), "prices": ("--market",)})
     print_summary(results)
     print_backfill_summary(summary(app, db_path, dt.date.fromisoformat(since), dt.date.fromisoformat(until)))
     for title, query in (

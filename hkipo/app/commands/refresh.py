@@ -253,10 +253,11 @@ def demo(app: App, cassette_dir: str | None, report_dir: str) -> None:
 @click.option("--code", "codes", multiple=True, help="Only this watchlist code (repeatable).")
 @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Discovery: last day searched (default: today).")
+@click.option("--market", is_flag=True, help="Prices: also every discovered listing and the benchmark (^HSI).")
 @click.option("--run-id", default=None, help="Run id to record under (set by launchers).")
 @common_options
 def job(app: App, name: str, cassette: str | None, since: dt.datetime | None, codes: tuple[str, ...],
-        until: dt.datetime | None, run_id: str | None) -> None:
+        until: dt.datetime | None, market: bool, run_id: str | None) -> None:
     """Run one job (prices, hkex, news, stats) in this process and record the run."""
     from hkipo.app.jobs import run_job
     from hkipo.core.context import JobContext
@@ -265,7 +266,8 @@ def job(app: App, name: str, cassette: str | None, since: dt.datetime | None, co
         raise UserError(f"cassette not found: {cassette}")
     ctx = JobContext(config=app.config, db_path=app.db_path, cassette=Path(cassette) if cassette else None,
                      since=since.date() if since else None, codes=tuple(codes), run_id=run_id,
-                     extra={"until": until.date().isoformat()} if until else {})
+                     extra={**({"until": until.date().isoformat()} if until else {}),
+                            **({"market": "1"} if market else {})})
     run = run_job(name, ctx)
     if run.status != "ok":
         sys.exit(1)
