@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         target = Path(args.out) if args.out else REPO / "BENCHMARKS.md"
         if not target.is_file():
             ap.error(f"{target} does not exist; run the benchmarks first")
-        synthetic = target.read_text(encoding="utf-8").split(REAL_HEADING)[0].rstrip() + "\n"
+        synthetic = target.read_text(encoding="utf-8").split(PARTIAL_HEADING)[0].split(REAL_HEADING)[0]
+        synthetic = synthetic.rstrip() + "\n"
         target.write_text(synthetic + real_material(), encoding="utf-8")
         print(f"folded {len(result_files())} result file(s) into {target}", file=sys.stderr)
         return 0
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         "(other processes on the machine move absolute figures; the ratios much less)",
         "",
     ])
-    write(out, sections, run_info)
+    write(out, sections, run_info, set(names))
     print(f"wrote {out} ({total:.0f} s)", file=sys.stderr)
     return 0
 
@@ -126,31 +127,42 @@ REAL_HEADING = "# Measured on real material"
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+PARTIAL_HEADING = "# Measured in partial runs"
+
+
 def result_files() -> list[Path]:
-    """Results written outside the harness; a file named after a harness benchmark is that benchmark's
-    last partial run (synthetic, rewritten by a full run), not real material."""
-    if not RESULTS.is_dir():
-        return []
-    return sorted(f for f in RESULTS.glob("*.md") if f.stem not in BENCHMARKS)
+    """Results written outside a full run: real-material benchmarks, and partial runs of harness ones."""
+    return sorted(RESULTS.glob("*.md")) if RESULTS.is_dir() else []
 
 
-def real_material() -> str:
-    """The real-corpus results, each file as its benchmark wrote it (headings demoted under one title)."""
-    files = result_files()
-    if not files:
-        return ""
-    parts = [f"\n{REAL_HEADING}\n\nThese need material the project does not ship (real HKEXnews PDFs, real "
-             "news pages); each section names the command that wrote it, its machine and its date.\n"]
-    for f in files:
-        text = f.read_text(encoding="utf-8").strip()
-        parts.append("\n".join(("#" + line) if line.startswith("#") else line for line in text.splitlines()))
-    return "\n\n".join(parts) + "\n"
+def _demoted(f: Path) -> str:
+    text = f.read_text(encoding="utf-8").strip()
+    return "\n".join(("#" + line) if line.startswith("#") else line for line in text.splitlines())
 
 
-def write(out: Path, sections: list[Section], run_info: str) -> None:
+def real_material(ran: frozenset[str] | set[str] = frozenset()) -> str:
+    """The results files, each as its benchmark wrote it (headings demoted under one title).
+
+    A file named after a harness benchmark is that benchmark's last partial run; it is shown (under its own
+    title) only until a full run that includes the benchmark replaces it (`ran`)."""
+    real = [f for f in result_files() if f.stem not in BENCHMARKS]
+    partial = [f for f in result_files() if f.stem in BENCHMARKS and f.stem not in ran]
+    parts: list[str] = []
+    if partial:
+        parts.append(f"\n{PARTIAL_HEADING}\n\nHarness benchmarks measured by `--only` runs after the last full "
+                     "run (their own machine, load and date are in each section); the next full run replaces them.\n")
+        parts += [_demoted(f) for f in partial]
+    if real:
+        parts.append(f"\n{REAL_HEADING}\n\nThese need material the project does not ship (real HKEXnews PDFs, "
+                     "real news pages); each section names the command that wrote it, its machine and its date.\n")
+        parts += [_demoted(f) for f in real]
+    return "\n\n".join(parts) + "\n" if parts else ""
+
+
+def write(out: Path, sections: list[Section], run_info: str, ran: set[str]) -> None:
     body = HEADER + "\n" + summary(sections) + "\n" + run_info + "\n" + "\n".join(s.markdown() for s in sections)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(body.rstrip() + "\n" + real_material(), encoding="utf-8")
+    out.write_text(body.rstrip() + "\n" + real_material(ran), encoding="utf-8")
 
 
 if __name__ == "__main__":
