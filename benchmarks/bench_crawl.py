@@ -44,11 +44,12 @@ def _run(cmd: list[str], cwd: Path, timeout: float = 900) -> tuple[subprocess.Co
     return res, time.perf_counter() - t0
 
 
-def _project_run(work: Path, config: Path, cassette: Path, i: int) -> tuple[float, float, int, int]:
+def _project_run(work: Path, config: Path, cassette: Path, i: int,
+                 python: str = sys.executable) -> tuple[float, float, int, int]:
     db_path = work / f"crawl{i}.duckdb"
-    for suffix in ("", ".wal", ".lock"):
+    for suffix in ("", ".wal", ".lock", ".read.duckdb"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
-    res, wall = _run([sys.executable, "-m", "hkipo", "crawl", "news", "--cassette", str(cassette), "--config",
+    res, wall = _run([python, "-m", "hkipo", "crawl", "news", "--cassette", str(cassette), "--config",
                       str(config), "--db", str(db_path)], work)
     if res.returncode != 0:
         raise RuntimeError(f"hkipo crawl news failed ({res.returncode}):\n{res.stdout[-2000:]}\n{res.stderr[-3000:]}")

@@ -29,6 +29,7 @@ touched, so a re-crawl of the same pages writes 0 rows.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import pickle
@@ -427,7 +428,14 @@ def prepare_item(item: ArticleItem, key: str, context: bytes) -> Prepared | str:
         _worker_context.clear()
         _worker_context[key] = pickle.loads(context)
     securities, watchlist, min_text_chars, others = _worker_context[key]
-    return prepare(item, securities, min_text_chars=min_text_chars, watchlist=watchlist, others=others)
+    out = prepare(item, securities, min_text_chars=min_text_chars, watchlist=watchlist, others=others)
+    # The caller has the page: do not send its text back (`with_item` puts it back).
+    return out if isinstance(out, str) else dataclasses.replace(out, item=None)
+
+
+def with_item(prepared: Prepared, item: ArticleItem) -> Prepared:
+    """A `prepare_item` result with its page again."""
+    return prepared if prepared.item is not None else dataclasses.replace(prepared, item=item)
 
 
 def store_prepared(ctx, run, prepared: Sequence[Prepared], skipped: Counter, pages: int) -> BatchResult:  # noqa: ANN001

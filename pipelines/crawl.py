@@ -37,7 +37,14 @@ from hkipo.core.items import ArticleItem, ParsedAnnouncement
 from hkipo.core.runs import RunRecord
 from hkipo.extract.formal_notice import ParsedFormalNotice
 from pipelines.announcements import known_pdf_urls, write_announcement
-from pipelines.articles import Prepared, known_article_urls, prepare_item, store_prepared, worker_context
+from pipelines.articles import (
+    Prepared,
+    known_article_urls,
+    prepare_item,
+    store_prepared,
+    with_item,
+    worker_context,
+)
 from pipelines.calendar import known_formal_notice_urls, write_announcement_calendar, write_formal_notice
 from pipelines.runs import begin_run, end_run, write
 from spiders.context import CONTEXT_SETTING, RUN_SETTING, SKIP_URLS_SETTING, HkipoAddon, crawl_context
@@ -212,7 +219,7 @@ class ArticlePipeline:
                 self.skipped[out] += 1
                 log.debug("not stored (%s): %s", out, item.article.fetched_url)
             else:
-                self.pending.append(out)
+                self.pending.append(with_item(out, item))
             if self.pages >= self.batch_size:
                 await self._flush()
         return item
