@@ -144,16 +144,20 @@ class HkexSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_formal_notice_pdf, meta={"hkipo_kind": "hkex_pdf"},
                                  cb_kwargs={"security": security, "row": row})
 
-    def parse_formal_notice_pdf(self, response: Response, security: Security,
-                                row: SearchRow) -> Iterator[ParsedFormalNotice]:
+    async def parse_formal_notice_pdf(self, response: Response, security: Security,
+                                      row: SearchRow) -> AsyncIterator[ParsedFormalNotice]:
         _, run = crawl_context(self.crawler)
         if response.status != 200:
             return
         try:
-            yield formal_notice_from_pdf(response.body, response.url, news_id=row.news_id, title=row.title,
-                                         published_at=row.published_at, code=security.code, language="en")
+            # Off the reactor (a worker process), as allotment results are.
+            parsed = await offload.run(formal_notice_from_pdf, response.body, response.url, news_id=row.news_id,
+                                       title=row.title, published_at=row.published_at, code=security.code,
+                                       language="en")
         except UserError as e:  # not a PDF, not a formal notice (a prospectus...), another issuer's code
             run.warn(f"{security.code}: {e}")
+            return
+        yield parsed
 
     async def parse_pdf(self, response: Response, security: Security, row: SearchRow,
                         language: str) -> AsyncIterator[ParsedAnnouncement]:
