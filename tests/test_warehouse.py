@@ -46,6 +46,22 @@ def test_upgrade_applies_only_missing_migrations(tmp_db):
             pass
 
 
+def test_a_migration_numbered_below_the_newest_applied_is_still_applied(tmp_db, monkeypatch):
+    # A file migrated by a build that lacked one migration (branches land in any order) gets it later,
+    # although a higher-numbered one is already recorded. The missing one is stood in for by a probe.
+    every = db._migration_files()
+    gap = every[len(every) // 2][0]
+    with db.writer(tmp_db) as con:
+        con.execute("DELETE FROM schema_version WHERE version = ?", [gap])
+    monkeypatch.setattr(db, "_migration_files", lambda: [
+        (v, n, "CREATE TABLE gap_probe (x INTEGER)" if v == gap else sql) for v, n, sql in every])
+    with db.writer(tmp_db) as con:
+        versions = [r[0] for r in con.execute("select version from schema_version order by version").fetchall()]
+        probe = con.execute("select count(*) from information_schema.tables where table_name = 'gap_probe'").fetchone()
+    assert versions == [v for v, _, _ in every]
+    assert probe == (1,)
+
+
 def test_refuses_newer_schema(tmp_db):
     with db.writer(tmp_db) as con:
         con.execute("INSERT INTO schema_version (version, name) VALUES (9999, 'from_the_future')")

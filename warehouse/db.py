@@ -86,7 +86,7 @@ def migrate(con: duckdb.DuckDBPyConnection, *, path: str = "") -> list[int]:
     Returns the versions applied. Refuses a file from a newer schema.
     """
     files = _migration_files()
-    if _up_to_date(con, files[-1][0], _views_checksum(_view_files())):
+    if _up_to_date(con, files[-1][0], len(files), _views_checksum(_view_files())):
         return []
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
@@ -100,9 +100,12 @@ def migrate(con: duckdb.DuckDBPyConnection, *, path: str = "") -> list[int]:
             f"{path or 'the database'} has schema version {have}, newer than this hkipo "
             f"understands ({newest}). Upgrade hkipo, or use another --db file."
         )
+    # Every migration not yet recorded, in order: not only those above the newest applied (a file
+    # migrated while a lower-numbered migration did not exist yet still gets it).
+    recorded = {int(r[0]) for r in con.execute("SELECT version FROM schema_version").fetchall()}
     applied = []
     for version, name, sql in files:
-        if version <= have:
+        if version in recorded:
             continue
         con.execute("BEGIN TRANSACTION").fetchall()
         try:
@@ -123,7 +126,7 @@ def _views_checksum(files: list[tuple[str, str]]) -> str:
     return hashlib.sha256("\n".join(f"{n}\n{s}" for n, s in files).encode()).hexdigest()
 
 
-def _up_to_date(con: duckdb.DuckDBPyConnection, newest: int, views_checksum: str) -> bool:
+def _up_to_date(con: duckdb.DuckDBPyConnection, newest: int, n_files: int, views_checksum: str) -> bool:
     """Schema at the newest version and views current: what nearly every open finds.
 
     A writer opens once per batch; the full check (table creation, the
@@ -132,11 +135,12 @@ def _up_to_date(con: duckdb.DuckDBPyConnection, newest: int, views_checksum: str
     the full path in `migrate`.
     """
     try:  # two plain queries: one with two scalar subqueries plans slower than both together
-        version = fetch_one(con, "SELECT max(version) FROM schema_version")
+        # max and count: a file that skipped a migration (numbered below one it has) is not up to date
+        version = fetch_one(con, "SELECT max(version), count(*) FROM schema_version")
         views = fetch_one(con, "SELECT value FROM warehouse_meta WHERE key = ?", [VIEWS_META_KEY])
     except duckdb.CatalogException:  # a new file (or not ours): no schema_version / warehouse_meta yet
         return False
-    return version == (newest,) and views == (views_checksum,)
+    return version == (newest, n_files) and views == (views_checksum,)
 
 
 def _refresh_views(con: duckdb.DuckDBPyConnection) -> bool:
