@@ -113,13 +113,15 @@ _EXERCISE_SHARES = (
     re.compile(r"(?:fully|partially|partly)exercised[^.;]{0,260}?inrespectof(?:anaggregateof|atotalof)?" + _NUM),
     re.compile(r"(?:full|partial)exerciseof(?:the)?over-?allotmentoption[^.;]{0,200}?inrespectof"
                r"(?:anaggregateof|atotalof)?" + _NUM),
-    re.compile(r"(?:悉数|全数|部分)行使[^。；]{0,220}?(?:涉及|合共|合计)(?:合共|合计|共)?" + _NUM + r"股"),
+    re.compile(r"(?:悉数|全数|部分)行使[^。;｡]{0,220}?(?:涉及|合共|合计)(?:合共|合计|共)?" + _NUM + r"股"),
 )
 _OVER_ALLOCATED = (
     re.compile(r"over-?allocat(?:ion|ions|ed)of(?:anaggregateof|atotalof)?" + _NUM),
     re.compile(r"超额分配(?:了|合共|合计|共)?(?:合共|合计)?" + _NUM + r"股"),
 )
-_PERCENT = re.compile(r"(?:approximately|about|约|相当于|占|佔)*(\d{1,2}(?:\.\d+)?)%")
+# "representing approximately 15% of the Offer Shares initially available", "约占…发售股份总数…的15%"
+_PERCENT = re.compile(r"(?:representing|相当于|约占|占|佔)(?:(?!brokerage|经纪|佣金)[^%]){0,110}?"
+                      r"(?<![\d.])(\d{1,2}(?:\.\d+)?)%")
 _PROCEEDS = (
     re.compile(r"additionalnetproceeds(?:of|amountingto|ofabout)?(?:approximately)?hk\$" + r"(\d[\d,]*(?:\.\d+)?)"
                r"(million|billion)?"),
@@ -130,10 +132,13 @@ _PRICE = (
     re.compile(r"每股(?:h股|股份|发售股份)?(\d+(?:\.\d+)?)港元"),
 )
 _LAPSED = re.compile(r"lapsed|lapseof|失效")
+# No share issued under the option: said so, or the option was not exercised at all.
 _NONE_ISSUED = re.compile(r"no(?:h|class[ab])?shares?(?:was|were|has|have)?(?:been|or)?(?:will)?(?:be)?issued"
                           r"|nosharewasorwillbeissued|noh?shareswereorwillbeissued"
                           r"|(?:未曾|并无|没有|不会)(?:亦|且)?(?:不会|将不会|亦不会)?(?:根据超额配股权)?(?:发行|配发)"
-                          r"|概无(?:h股|股份)?(?:由本公司)?(?:根据超额配股权)?(?:已经|已|或将会|或将)?(?:发行|配发)")
+                          r"|概无(?:h股|股份)?.{0,20}?(?:发行|配发)"
+                          r"|didnotexercise(?:the)?over|(?:was|has)notbeenexercised|wasnotexercised"
+                          r"|(?:并无|并未|没有|未有|无)行使超额配股权|超额配股权(?:并)?未获?行使")
 _OFFER_ROW = re.compile(r"globaloffering|offershares|全球发售|发售股份")
 
 
@@ -180,11 +185,17 @@ class _Fig:
     end: int
 
 
-def _all(pats: Sequence[re.Pattern[str]], s: str, group: int = 1) -> list[_Fig]:
+def _all(pats: Sequence[re.Pattern[str]], s: str, skip: str | None = None) -> list[_Fig]:
+    """Every match (overlapping starts allowed), except those with `skip` just before or at their start."""
     found: list[_Fig] = []
     for pat in pats:
-        for m in pat.finditer(s):
-            found.append(_Fig(float(_int(m.group(group))), m.start(), m.end()))
+        pos = 0
+        while (m := pat.search(s, pos)) is not None:
+            pos = m.start() + 1
+            if skip and re.search(skip, s[max(0, m.start() - 12):m.start() + 10]):
+                continue
+            if not any(f.end == m.end() for f in found):
+                found.append(_Fig(float(_int(m.group(1))), m.start(), m.end()))
     return sorted(found, key=lambda f: f.start)
 
 
@@ -223,8 +234,7 @@ def parse_over_allotment_lines(pages: Sequence[Sequence[str]], *, code: str | No
                             position=t.where[start][1] if t.where else None))
 
     # Exercise sentences, minus those about the offer size adjustment option (also "exercised in full").
-    ex = [f for f in _all(_EXERCISE_SHARES, s) if not re.search(r"调整权|adjustmentoption", s[max(0, f.start - 12):
-                                                                                           f.start + 10])]
+    ex = _all(_EXERCISE_SHARES, s, skip=r"调整权|adjustmentoption")
     shares = _one("over_allotment_shares", ex, warnings)
     over_alloc = _one("shares_over_allocated", _all(_OVER_ALLOCATED, s), warnings)
     if outcome == "lapsed" and shares is not None:
@@ -239,9 +249,11 @@ def parse_over_allotment_lines(pages: Sequence[Sequence[str]], *, code: str | No
     # The share of the initial offer stated right after the number of shares.
     pct: float | None = None
     if shares is not None:
-        m = _PERCENT.match(s, shares.end, shares.end + 60) or _PERCENT.search(s[shares.end:shares.end + 60])
-        if m:
-            pct = float(m.group(1)) / 100
+        for fig in [shares] + ([over_alloc] if over_alloc is not None and over_alloc.value == shares.value else []):
+            m = _PERCENT.search(s, fig.end, fig.end + 160)
+            if m and m.start() - fig.end < 60:
+                pct = float(m.group(1)) / 100
+                break
 
     # The shareholding table's offer row: before and after, their difference the option's shares.
     initial = final = None
@@ -337,7 +349,7 @@ def _proceeds(s: str, shares: float, claim, warnings: list[str]) -> None:  # noq
         warnings.append(f"over_allotment_proceeds not stored: HK${value:,.0f} is not a plausible net of "
                         f"{shares:,.0f} shares × HK${price} = HK${gross:,.0f}")
         return
-    claim("over_allotment_proceeds", value, "HKD", start, end, f"gross {shares:,.0f} × HK${price} = HK${gross:,.0f}")
+    claim("over_allotment_proceeds", round(value, 2), "HKD", start, end, f"gross {shares:,.0f} × HK${price} = HK${gross:,.0f}")
 
 
 def parse_over_allotment_pdf(source: bytes | str | Path, *, code: str | None = None,
