@@ -45,8 +45,9 @@ CLAIM_SOURCES = frozenset({"announcement", "article"})
 
 # Bases, best first: a final figure beats a hypothetical one (if the over-allotment option is exercised in
 # full), which beats a snapshot (at the open, intraday), which beats an estimate at the close of applications;
-# planned figures from a formal notice come after those. `grey_market` is the evening before listing.
-BASES = ("final", "full_over_allotment", "at_open", "intraday", "at_close_of_applications", "formal_notice",
+# planned figures from a formal notice come after those. `over_allotment` is what a post-listing over-allotment
+# / stabilisation announcement states (the option exercised or lapsed: a final figure, published later). `grey_market` is the evening before listing.
+BASES = ("final", "over_allotment", "full_over_allotment", "at_open", "intraday", "at_close_of_applications", "formal_notice",
          "grey_market")
 
 # Words for the two tranches (subscription multiples and share counts use the same ones).
@@ -113,6 +114,9 @@ METRICS: tuple[Metric, ...] = (
     Metric("offer_size_adjustment_shares", "shares", "offer size adjustment shares"),
     Metric("shares_over_allocated", "shares", "shares over-allocated"),
     Metric("over_allotment_shares", "shares", "shares issued on the over-allotment option"),  # issue 12
+    Metric("over_allotment_share_of_offer", "fraction", "over-allotment shares as a share of the initial offer"),
+    Metric("shares_offered_initial", "shares", "offer shares before the over-allotment option"),
+    Metric("shares_offered_final", "shares", "offer shares after the over-allotment option (initial + issued)"),
     Metric("public_offer_shares", "shares", "public offer shares", _PUBLIC, _TRANCHE_SHARES),
     Metric("public_offer_shares_initial", "shares", "public offer shares, initially"),
     Metric("public_offer_share_of_offer", "fraction", "public offer share of the offer (clawback)"),
