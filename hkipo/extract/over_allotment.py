@@ -100,7 +100,7 @@ class _Text:
         lo = max(self.raw.rfind(m, 0, a) for m in ("。", ". ", "\f", "；", "; "))
         his = [h for h in (self.raw.find(m, b) for m in ("。", ". ", "\f", "；", "; ")) if h != -1]
         hi = min(his) if his else len(self.raw)
-        lo = max(lo + 1, a - 300)
+        lo = max(lo + 1, self.raw.rfind("\n", 0, max(0, a - 60)) + 1, a - 300)  # the sentence, from a line or two before
         hi = min(hi + 1, b + 300)
         return re.sub(r"\s+", " ", self.raw[lo:hi]).strip()
 

@@ -26,8 +26,9 @@ def parse_allotment(files: tuple[Path, ...], code: str | None, jobs: int, app: A
     unit, page and quote; cornerstone investors and allocation rows where they were checked). Several
     FILES: one JSON line per file, in the order given; a file that is not an allotment announcement gives
     {"file", "error"}. Figures that failed an arithmetic check are left out and named in "warnings"
-    (also printed to stderr). Nothing is written anywhere; the hkex crawl uses the same parser. Exit code 2
-    if any FILE is not a PDF or not an allotment results announcement.
+    (also printed to stderr). Nothing is written anywhere; the hkex crawl uses the same parser. A post-listing
+    over-allotment / stabilisation announcement is parsed by its own parser instead ("kind": "over_allotment",
+    its outcome and claims with basis over_allotment). Exit code 2 if any FILE is not a PDF or neither kind.
     """
     if code and len(files) > 1:
         raise UserError("--code applies to one file; give one FILE with it")
@@ -56,13 +57,18 @@ def parse_allotment(files: tuple[Path, ...], code: str | None, jobs: int, app: A
 
 def _parse_one(file: str, code: str | None) -> dict[str, object]:
     """One file's output object, or {"file", "error"} for a file the parser refuses (picklable for --jobs)."""
-    from hkipo.extract.allotment import PARSER_VERSION, parse_allotment_pdf
+    from hkipo.extract.allotment import _KINDS, PARSER_VERSION, NotAnAllotment, parse_allotment_pdf
 
     path = Path(file)
     try:
         if not path.exists():
             raise UserError(f"no such file: {file}")
         result = parse_allotment_pdf(path, code=code, name=file)
+    except NotAnAllotment as e:
+        over = next(words for kind, words, _ in _KINDS if kind == "over_allotment")
+        if f"this is {over}" in str(e):
+            return _parse_over_allotment(file, code)
+        return {"file": file, "error": str(e)}
     except UserError as e:
         return {"file": file, "error": str(e)}
     claims = []
@@ -86,4 +92,25 @@ def _parse_one(file: str, code: str | None) -> dict[str, object]:
         "claims": claims,
         "cornerstones": [{"investor": c.investor, "shares": c.shares, "share_of_offer": c.share_of_offer,
                           "lockup_expiry": c.lockup_expiry, "page": c.page} for c in result.cornerstones],
+    }
+
+
+def _parse_over_allotment(file: str, code: str | None) -> dict[str, object]:
+    """A post-listing over-allotment / stabilisation announcement's output object (or its error)."""
+    from hkipo.extract.over_allotment import PARSER_VERSION, parse_over_allotment_pdf
+
+    try:
+        result = parse_over_allotment_pdf(Path(file), code=code, name=file)
+    except UserError as e:
+        return {"file": file, "error": str(e)}
+    return {
+        "file": file,
+        "kind": "over_allotment",
+        "hkex_code": result.hkex_code,
+        "outcome": result.outcome,
+        "pages": result.pages,
+        "parser_version": PARSER_VERSION,
+        "warnings": result.warnings,
+        "claims": [{"metric": c.metric, "value": c.value, "unit": c.unit, "basis": c.basis, "page": c.page,
+                    "quote": c.quote} for c in result.claims],
     }
