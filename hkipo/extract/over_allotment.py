@@ -228,7 +228,7 @@ def parse_over_allotment_lines(pages: Sequence[Sequence[str]], *, code: str | No
     claims: list[Claim] = []
 
     def claim(metric: str, value: float, unit: str, start: int, end: int, note: str | None = None) -> None:
-        q = t.quote(start, end)
+        q = t.quote(max(start, end - 40), end)  # the figure's own sentence (a lazy match may start in the title)
         claims.append(Claim(hkex_code=hkex_code or "", metric=metric, value=value, unit=unit,
                             quote=q if note is None else f"{q} ({note})", basis=BASIS, page=t.page(start),
                             position=t.where[start][1] if t.where else None))
