@@ -211,3 +211,17 @@ def test_stored_as_claims_with_their_basis_idempotently(tmp_db: Path, tmp_path: 
     assert kind == [("over_allotment", "over_allotment/1")]
     assert ("shares_offered_final", 11_500_000.0, "over_allotment") in rows
     assert ("over_allotment_shares", 1_500_000.0, "over_allotment") in rows and len(rows) == 6
+
+
+def test_partial_exercise_bounded_by_the_over_allocation_share_is_stored() -> None:
+    pages = [["EXAMPLE DRINKS LIMITED", "(Stock Code: 9993)", "PARTIAL EXERCISE OF THE OVER-ALLOTMENT OPTION",
+              "(1) over-allocations of an aggregate of 3,000,000 Shares in the International Offering, representing",
+              "approximately 15.00% of the Offer Shares initially available under the Global Offering;",
+              "(4) the partial exercise of the Over-allotment Option on May 4, 2026, in respect of an aggregate of",
+              "2,400,000 Shares, at HK$5.00 per Share, being the Offer Price per Share under the Global Offering."]]
+    r = parse_over_allotment_lines(pages)
+    assert r.outcome == "partial" and r.warnings == []
+    assert _v(r) == {"over_allotment_shares": 2_400_000, "shares_over_allocated": 3_000_000}
+    bigger = [[ln.replace("2,400,000 Shares", "3,100,000 Shares") for ln in pages[0]]]
+    r = parse_over_allotment_lines(bigger)
+    assert "over_allotment_shares" not in _v(r)

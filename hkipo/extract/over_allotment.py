@@ -254,6 +254,12 @@ def parse_over_allotment_lines(pages: Sequence[Sequence[str]], *, code: str | No
             if m and m.start() - fig.end < 60:
                 pct = float(m.group(1)) / 100
                 break
+    # The over-allocation's own share of the offer: bounds a smaller (partial) exercise without naming its share.
+    alloc_pct: float | None = None
+    if over_alloc is not None:
+        m = _PERCENT.search(s, over_alloc.end, over_alloc.end + 160)
+        if m and m.start() - over_alloc.end < 60:
+            alloc_pct = float(m.group(1)) / 100
 
     # The shareholding table's offer row: before and after, their difference the option's shares.
     initial = final = None
@@ -283,7 +289,9 @@ def parse_over_allotment_lines(pages: Sequence[Sequence[str]], *, code: str | No
             warnings.append(f"over_allotment_shares not stored: stated as {pct:.2%} of the offer, above the "
                             f"{MAX_OPTION:.0%} an over-allotment option may be")
             ok = False
-        if ok and pct is None and initial is None:
+        bounded = (alloc_pct is not None and alloc_pct <= MAX_OPTION + 0.0005 and over_alloc is not None
+                   and shares.value <= over_alloc.value)
+        if ok and pct is None and initial is None and not bounded:
             warnings.append("over_allotment_shares not stored: the announcement states neither the share of the "
                             "offer nor the offer's size, so the 15% limit cannot be checked")
             ok = False
