@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from hkipo.extract.allotment import PARSER_VERSION
 from hkipo.extract.over_allotment import PARSER_VERSION as OVER_ALLOTMENT_VERSION
-from hkipo.extract.over_allotment import parse_over_allotment_pdf
+from hkipo.extract.over_allotment import over_allotment_announcement  # noqa: F401 - re-exported for callers
 from hkipo.core.items import Announcement, ParsedAnnouncement
 from warehouse.claims import write_claims
 from warehouse.load import merge
@@ -106,25 +106,6 @@ def _sync_rows(con: duckdb.DuckDBPyConnection, a: Announcement, parsed: ParsedAn
                 con.unregister("_rows")
             n += len(rows)
     return n
-
-
-def over_allotment_announcement(body: bytes, *, announcement_id: str, url: str, code: str | None = None,
-                                 title: str = "Over-allotment option / stabilisation", language: str = "en",
-                                 published_at: dt.datetime | None = None) -> ParsedAnnouncement:
-    """A post-listing over-allotment / stabilisation PDF as an announcement (kind `over_allotment`) with its
-    checked claims (basis `over_allotment`), ready for `write_announcement` (UserError if it is not one)."""
-    import hashlib
-
-    parsed = parse_over_allotment_pdf(body, code=code, name=url)
-    if not parsed.hkex_code:
-        from hkipo.core.errors import UserError
-
-        raise UserError(f"{url}: the announcement states no stock code; give the code it is for")
-    ann = Announcement(announcement_id=announcement_id, hkex_code=parsed.hkex_code, title=title, language=language,
-                       url=url, published_at=published_at, parser_version=OVER_ALLOTMENT_VERSION,
-                       kind="over_allotment", pdf_sha256=hashlib.sha256(body).hexdigest(), pages=parsed.pages,
-                       text=parsed.text)
-    return ParsedAnnouncement(ann, tuple(parsed.claims), tuple(parsed.warnings))
 
 
 def known_pdf_urls(ctx) -> set[str]:  # noqa: ANN001 - hkipo.app.jobs.JobContext

@@ -12,6 +12,7 @@ means is hkipo/extract/hkex_search.py; storing is
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -23,6 +24,7 @@ from hkipo.core.config import HkexConfig, Security
 from hkipo.core.errors import UserError
 from hkipo.core.items import ParsedAnnouncement
 from hkipo.extract.formal_notice import ParsedFormalNotice, formal_notice_from_pdf
+from hkipo.extract.over_allotment import over_allotment_announcement
 from spiders.context import SKIP_URLS_SETTING, crawl_context
 from hkipo.extract.hkex_search import (
     HkexFormatError,
@@ -87,6 +89,11 @@ class HkexSpider(scrapy.Spider):
             url = title_search_url(hkex.search_url, stock_id=stock_id, from_date=start, to_date=end, title=keyword)
             yield scrapy.Request(url, callback=self.parse_search, cb_kwargs={"security": security},
                                  meta={"hkipo_kind": "hkex_search"})
+        # Over-allotment / stabilisation announcements (after listing) from the same search (issue 12).
+        for keyword in hkex.over_allotment_keywords:
+            url = title_search_url(hkex.search_url, stock_id=stock_id, from_date=start, to_date=end, title=keyword)
+            yield scrapy.Request(url, callback=self.parse_over_allotment_search, cb_kwargs={"security": security},
+                                 meta={"hkipo_kind": "hkex_search"})
         # Formal notices (the offer's terms, published when it opens) come from the same search (issue 17).
         for keyword in ctx.config.calendar.formal_notice_keywords:
             url = title_search_url(hkex.search_url, stock_id=stock_id, from_date=start, to_date=end, title=keyword)
@@ -143,6 +150,45 @@ class HkexSpider(scrapy.Spider):
             self.fetched.add(url)
             yield scrapy.Request(url, callback=self.parse_formal_notice_pdf, meta={"hkipo_kind": "hkex_pdf"},
                                  cb_kwargs={"security": security, "row": row})
+
+    def parse_over_allotment_search(self, response: Response, security: Security) -> Iterator[scrapy.Request]:
+        """Over-allotment / stabilisation announcements in the window; none is normal (not yet published)."""
+        ctx, run = crawl_context(self.crawler)
+        if response.status != 200:
+            return
+        try:
+            page = parse_title_search(response.body)
+        except HkexFormatError as e:
+            run.warn(f"{security.code}: {e} ({response.url})")
+            return
+        found = [r for r in page.rows if is_allotment_results(r, ctx.config.hkex.over_allotment_keywords)
+                 and (not r.stock_codes or security.code in r.stock_codes)]
+        self.crawler.stats.inc_value("hkex/over_allotment_rows", len(found))
+        for row in found:
+            url = pdf_url(ctx.config.hkex.base_url, row.file_link)
+            if url in self.fetched:
+                self.crawler.stats.inc_value("hkex/known_skipped")
+                continue
+            self.fetched.add(url)
+            yield scrapy.Request(url, callback=self.parse_over_allotment_pdf, meta={"hkipo_kind": "hkex_pdf"},
+                                 cb_kwargs={"security": security, "row": row})
+
+    async def parse_over_allotment_pdf(self, response: Response, security: Security,
+                                       row: SearchRow) -> AsyncIterator[ParsedAnnouncement]:
+        _, run = crawl_context(self.crawler)
+        if response.status != 200:
+            return
+        try:
+            # Off the reactor (a worker process), as allotment results are.
+            parsed = await offload.run(
+                over_allotment_announcement, response.body,
+                announcement_id=f"{row.news_id or hashlib.sha1(response.url.encode()).hexdigest()[:12]}-en",
+                url=response.url, code=security.code, title=row.title or "Over-allotment option / stabilisation",
+                language="en", published_at=row.published_at)
+        except UserError as e:  # not a PDF, not an over-allotment announcement, another issuer's code
+            run.warn(f"{security.code}: {e}")
+            return
+        yield parsed
 
     async def parse_formal_notice_pdf(self, response: Response, security: Security,
                                       row: SearchRow) -> AsyncIterator[ParsedFormalNotice]:

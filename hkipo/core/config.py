@@ -133,6 +133,8 @@ class HkexConfig(_Section):
     search_url: str = "https://www1.hkexnews.hk/search/titleSearchServlet.do"
     base_url: str = "https://www1.hkexnews.hk"
     title_keywords: tuple[str, ...] = ("Allotment Results",)
+    # Post-listing over-allotment / stabilisation announcements (issue 12): one title search per phrase; empty = off.
+    over_allotment_keywords: tuple[str, ...] = ()
     fetch_chinese: bool = False
     search_days_before: int = Field(default=30, ge=0)
     search_days_after: int = Field(default=30, ge=0)

@@ -26,19 +26,21 @@ values, or failing its check, is not returned and the reason is a warning.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hkipo.core.errors import UserError
-from hkipo.core.items import Claim
+from hkipo.core.items import Announcement, Claim, ParsedAnnouncement
 from hkipo.core.textnorm import fold
 from hkipo.extract.allotment import _resolve_code, document_kind
 from hkipo.extract.pdf import read_pdf
 
 __all__ = ["PARSER_VERSION", "BASIS", "OverAllotment", "NotAnOverAllotment", "parse_over_allotment_lines",
-           "parse_over_allotment_pdf"]
+           "parse_over_allotment_pdf", "over_allotment_announcement"]
 
 PARSER_VERSION = "over_allotment/1"
 BASIS = "over_allotment"
@@ -371,3 +373,18 @@ def parse_over_allotment_pdf(source: bytes | str | Path, *, code: str | None = N
         return parse_over_allotment_lines([[ln.text for ln in p.lines] for p in pages], code=code)
     except NotAnOverAllotment as e:
         raise NotAnOverAllotment(f"{label}: {e}") from None
+
+
+def over_allotment_announcement(body: bytes, *, announcement_id: str, url: str, code: str | None = None,
+                                 title: str = "Over-allotment option / stabilisation", language: str = "en",
+                                 published_at: dt.datetime | None = None) -> ParsedAnnouncement:
+    """A post-listing over-allotment / stabilisation PDF as an announcement (kind `over_allotment`) with its
+    checked claims (basis `over_allotment`), ready for `write_announcement` (UserError if it is not one)."""
+    parsed = parse_over_allotment_pdf(body, code=code, name=url)
+    if not parsed.hkex_code:
+        raise UserError(f"{url}: the announcement states no stock code; give the code it is for")
+    ann = Announcement(announcement_id=announcement_id, hkex_code=parsed.hkex_code, title=title, language=language,
+                       url=url, published_at=published_at, parser_version=PARSER_VERSION,
+                       kind="over_allotment", pdf_sha256=hashlib.sha256(body).hexdigest(), pages=parsed.pages,
+                       text=parsed.text)
+    return ParsedAnnouncement(ann, tuple(parsed.claims), tuple(parsed.warnings))
