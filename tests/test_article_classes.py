@@ -207,3 +207,26 @@ def test_a_page_laid_out_in_tables_gives_its_story_not_the_navigation_rows() -> 
     a = article(html_page("<title>新股市场回暖_旧门户网</title>", body))
     assert all(p[:30] in a.text for p in PARAS)
     assert "栏目3" not in a.text and "|" not in a.text
+
+
+def test_a_short_story_ends_before_the_site_footer_and_the_platform_notice() -> None:
+    body = (f'<div class="main"><h1>新股市场回暖</h1><div class="article"><p>{STORY_ZH}</p>'
+            f'<p>本报记者 陈小明 摄</p></div>'
+            '<div class="bar"><p>新股市场回暖播报文章</p></div>'
+            '<div class="notice"><p>以上内容（包括图片及视频）由作者上传发布，本平台仅提供信息存储服务</p></div>'
+            '<div class="like"><p>12</p><p>写得好就点个赞吧</p></div>'
+            '<div class="next"><p>他曾经红遍全国，如今却在乡下种菜，原因令人意外</p></div>'
+            '<div class="footer"><p>Copyright © 2001 - 2026 NEWS.EXAMPLE All Rights Reserved.</p>'
+            '<p>主办单位：珠江日报社 版权所有：珠江日报网</p></div></div>')
+    a = article(html_page("<title>新股市场回暖_珠江日报网</title>", body))
+    assert STORY_ZH[:40] in a.text and "陈小明" in a.text
+    assert "仅提供信息存储" not in a.text and "Copyright" not in a.text and "种菜" not in a.text
+
+
+def test_a_footer_word_inside_the_story_does_not_cut_it() -> None:
+    from hkipo.extract.article import _without_footer
+
+    story = STORY_ZH + "\n" + "律师提醒，转载他人作品须先取得版权所有者的许可。" + "\n" + STORY_ZH
+    assert _without_footer(story) == story
+    early = "图片说明\n© 2026 News Example\n" + STORY_ZH
+    assert _without_footer(early) == early  # a footer line before most of the text is not the end

@@ -180,7 +180,35 @@ def _main_text(page: str, url: str) -> str:
         rescued = (doc.text or "") if doc is not None else ""
         text = choose_main_text(text, rescued)
     text = re.sub(r"[ \t\u3000]+\n", "\n", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    return _without_footer(re.sub(r"\n{3,}", "\n\n", text).strip())
+
+
+# A site footer or platform disclaimer line: what follows it is the page's furniture, not the story.
+_FOOTER_LINE = re.compile(r"copyright\s*(?:©|\(c\)|\d{4})|^©\s*\d{4}|all rights reserved|版权所有(?!者)|版權所有(?!者)|"
+                          r"仅提供信息存储|僅提供信息存儲", re.I)
+# A button's words left as a line of their own at the end ("show more", "listen to the article").
+_CONTROL_LINE = re.compile(r"(?:查看更多|阅读全文|閱讀全文|展开全文|展開全文|播报文章|播報文章|点个赞吧|點個讚吧|"
+                           r"read more|show more)$", re.I)
+
+
+def _without_footer(text: str) -> str:
+    """The text cut at a footer or disclaimer line in its second half, without trailing button lines.
+
+    Short pages (a photo story, a wire flash) come back with the site footer
+    and the platform's "we only store this" notice, then teasers; the story
+    is what comes before. Kept whole when the cut would leave less than half.
+    """
+    lines = text.split("\n")
+    total = len(text)
+    for i, line in enumerate(lines):
+        if i and len(line) <= 100 and _FOOTER_LINE.search(line):
+            head = "\n".join(lines[:i])
+            if len(head) * 2 >= total:
+                lines = lines[:i]
+            break
+    while len(lines) > 1 and len(lines[-1].strip()) <= 60 and _CONTROL_LINE.search(lines[-1].strip()):
+        lines.pop()
+    return "\n".join(lines).strip()
 
 
 _TITLE_TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\u3400-\u9fff\uf900-\ufaff]+")
