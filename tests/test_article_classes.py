@@ -230,3 +230,25 @@ def test_a_footer_word_inside_the_story_does_not_cut_it() -> None:
     assert _without_footer(story) == story
     early = "图片说明\n© 2026 News Example\n" + STORY_ZH
     assert _without_footer(early) == early  # a footer line before most of the text is not the end
+
+
+def test_the_collapsed_rest_behind_an_expand_button_is_not_taken() -> None:
+    rest = "".join(f"<p>折叠部分第{i}段：{p}</p>" for i, p in enumerate(PARAS))
+    body = (f'<div class="main"><h1>新股市场回暖</h1><article class="text">'
+            f'<p>{STORY_ZH}</p><p>{PARAS[0]}</p>'
+            '<div class="expand-box">\n   <section><a href="javascript:;" class="show-all"><em>展开全文</em></a>'
+            '</section>\n   </div>\n'
+            f'<div class="hidden-content control-hide">{rest}</div></article></div>')
+    a = article(html_page("<title>新股市场回暖</title>", body))
+    assert STORY_ZH[:40] in a.text
+    assert "折叠部分" not in a.text
+
+
+def test_a_hidden_block_without_an_expand_button_before_it_is_kept_out_of_this_rule() -> None:
+    from lxml import html as lxml_html
+
+    from hkipo.extract.article import _without_collapsed
+
+    tree = lxml_html.document_fromstring(
+        f'<html><body><p>{STORY_ZH}</p><div class="hidden">手机版菜单</div><p>{PARAS[1]}</p></body></html>')
+    assert "手机版菜单" in _without_collapsed(tree).text_content()
