@@ -252,3 +252,21 @@ def test_a_hidden_block_without_an_expand_button_before_it_is_kept_out_of_this_r
     tree = lxml_html.document_fromstring(
         f'<html><body><p>{STORY_ZH}</p><div class="hidden">手机版菜单</div><p>{PARAS[1]}</p></body></html>')
     assert "手机版菜单" in _without_collapsed(tree).text_content()
+
+
+def test_a_forum_thread_laid_out_in_tables_gives_the_opening_post_not_the_replies() -> None:
+    nav = "".join(f"<td>版块{i}</td><td></td>" for i in range(8))
+    post = ("券商朋友说，新股上市首日的涨跌，很大程度上取决于基石投资者的分量和公开发售的超购倍数。"
+            "我的经验是，先看招股书里的盈利和估值，再决定要不要借孖展，不要听别人一句话就全仓认购。"
+            "大家有什么心得，欢迎在下面分享。")
+    replies = "".join(f"<li>回复{i}：楼主说得在理，我去年就是借了孖展结果亏了不少，现在学乖了，先看招股书再说。"
+                      f"【网友{i}】03-0{i % 9 + 1} 12:0{i % 9}</li>" for i in range(30))
+    body = (f'<table width="100%"><tr>{nav}</tr><tr><td></td><td>游客 欢迎你！</td><td></td></tr></table>'
+            '<table><tr><td></td><td>主题：新股到底要不要借孖展认购？</td></tr>'
+            '<tr><td></td><td>作者：散户老王 时间：2026-03-02 19:13:18</td></tr>'
+            f'<tr><td></td><td></td></tr><tr><td>{post}</td></tr>'
+            '<tr><td></td><td>您是本文第 154 个阅览者</td><td></td></tr></table>'
+            f'<ul class="thread">{replies}</ul><table><tr>{nav}</tr></table>')
+    a = article(html_page("<title>新股到底要不要借孖展认购？_论坛</title>", body))
+    assert post[:30] in a.text
+    assert "版块3" not in a.text and "楼主说得在理" not in a.text and "|" not in a.text

@@ -172,6 +172,10 @@ def _main_text(page: str, url: str) -> str:
         untabled = (doc.text or "") if doc is not None else ""
         if 0.25 * len(text) <= len(untabled) <= 1.15 * len(text):
             text = untabled
+        else:
+            cell = _story_cell(text)
+            if cell:
+                return cell  # the story as the page shows it; no rescue pass, which reads the tables again
     if len(text) < RESCUE_BELOW_CHARS or (len(text) < SECOND_OPINION_BELOW_CHARS and _not_a_body(text, tree)):
         # Precision mode's pick can be a comment box or an image caption; trafilatura's defaults
         # (recall over precision, with its fallbacks) then find the article around it.
@@ -341,6 +345,30 @@ def _without_collapsed(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
         if el.getparent() is not None:
             el.drop_tree()
     return tree
+
+
+_SENTENCE_MARKS = re.compile(r"[。，！？；,.!?;]")
+
+
+def _story_cell(text: str) -> str:
+    """The first long cell of table-row text: the story (or the opening post) of a page laid out in tables.
+
+    Read without its tables such a page (an old forum thread, a blog's front
+    page) runs on into the replies or the next posts, so it is not an
+    alternative; the first cell that reads as prose (100 characters, a few
+    sentence marks, a fifth of the longest cell at least; a navigation row has
+    none) is the story itself. Empty when there is none.
+    """
+    cells = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if line.startswith("|"):
+            cells += [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line.strip("|"))]
+    longest = max((len(c) for c in cells), default=0)
+    for cell in cells:
+        if len(cell) >= 100 and 5 * len(cell) >= longest and len(_SENTENCE_MARKS.findall(cell)) >= 3:
+            return cell
+    return ""
 
 
 def _layout_tables(text: str) -> bool:
