@@ -270,3 +270,15 @@ def test_a_forum_thread_laid_out_in_tables_gives_the_opening_post_not_the_replie
     a = article(html_page("<title>新股到底要不要借孖展认购？_论坛</title>", body))
     assert post[:30] in a.text
     assert "版块3" not in a.text and "楼主说得在理" not in a.text and "|" not in a.text
+
+
+def test_a_header_run_glued_before_a_short_story_is_dropped() -> None:
+    from hkipo.extract.article import _without_header
+
+    headline = "新股市场回暖 科技企业扎堆递表"
+    glued = f"珠江电台-财经 {headline} 阅读整篇文章 珠江电台-财经 2026年3月2日週一 上午8:21 {STORY_ZH}\n{PARAS[0]}"
+    assert _without_header(glued, STORY_ZH[:80], headline) == f"{STORY_ZH}\n{PARAS[0]}"
+    # a lead-in that does not carry the headline is the story's own words, and stays
+    lead = f"本报综合报道，{STORY_ZH}"
+    assert _without_header(lead, STORY_ZH[:80], headline) == lead
+    assert _without_header(glued, None, headline) == glued

@@ -465,6 +465,27 @@ def original_url(body: bytes) -> str | None:
     return None
 
 
+def _without_header(text: str, description: str | None, title: str) -> str:
+    """The text without a header run (outlet, headline, "read the whole article", dateline) glued before the story.
+
+    Aggregators render the header and a short story as one block, so the
+    extractor returns them as one line. When the page's description (the
+    story's opening) starts inside that first line after a short prefix that
+    holds the headline, the prefix goes.
+    """
+    if not text or not description or len(description) < 40 or not title.strip():
+        return text
+    first, sep, rest = text.partition("\n")
+    at = " ".join(first.split()).find(description[:40])
+    if at <= 0:
+        return text
+    flat = " ".join(first.split())
+    prefix = flat[:at]
+    if len(prefix) > 160 or " ".join(title.split())[:20] not in prefix:
+        return text
+    return flat[at:] + sep + rest
+
+
 def extract_article(body: bytes | str, url: str, headers: Headers | None = None, *,
                     site: str | None = None) -> Article:
     """Extract one page. `site` names the outlet when the page does not (e.g. `hkipo ingest --site`)."""
@@ -479,6 +500,7 @@ def extract_article(body: bytes | str, url: str, headers: Headers | None = None,
     text = _main_text(page, url) if page.strip() else ""
     site_name = _site_name(tree, site, url)
     raw_title = _title(tree)
+    text = _without_header(text, _meta(tree, "description", "og:description", "twitter:description"), raw_title)
     published = find_published(tree, page, url)
     script = script_of(text) if text else None
     return Article(
