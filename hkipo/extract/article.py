@@ -157,7 +157,6 @@ def _main_text(page: str, url: str) -> str:
         tree = lxml_html.document_fromstring(page)
     except (ValueError, lxml_html.etree.ParserError):
         return ""
-    _without_collapsed(tree)
     options = dict(url=url, with_metadata=False, include_comments=False, include_tables=True,
                    include_images=False, include_links=False, favor_precision=True, deduplicate=False)
     # trafilatura alone first; its fallbacks (readability, jusText) cost 5x as much and only
@@ -309,40 +308,6 @@ def _without_other_stories(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement
     for el in doomed:
         if el.getparent() is not None and not any(True for _ in el.iter("h1")) and \
                 len(el.text_content()) < 0.8 * len(tree.text_content() or " "):
-            el.drop_tree()
-    return tree
-
-
-# The words of an "expand the rest" control, and the classes / style that keep the rest collapsed.
-_EXPAND_CONTROL = re.compile(r"展开全文|展開全文|阅读全文|閱讀全文|查看全文|点击展开|點擊展開|readmore|showmore|continuereading",
-                             re.I)
-_COLLAPSED = re.compile(r"(?:^|\s)(?:hidden|hide|[\w-]*-hide|hidden-content|collapsed|is-collapsed)(?:$|\s)", re.I)
-
-
-def _without_collapsed(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
-    """The tree without the collapsed rest of a story that sits behind an "expand" control.
-
-    Portals show the opening paragraphs and hide the remainder in a hidden
-    container right after a "展开全文" button; what a reader sees, and what
-    the ground truth of such pages holds, is the opening. Only a hidden
-    container directly after such a control goes, never one elsewhere.
-    """
-    doomed = []
-    for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in ("html", "body"):
-            continue
-        hidden = _COLLAPSED.search(el.get("class", "")) or \
-            re.search(r"display\s*:\s*none", el.get("style", ""), re.I)
-        if not hidden:
-            continue
-        before = el.getprevious()
-        while before is not None and not isinstance(before.tag, str):
-            before = before.getprevious()
-        words = "".join(before.text_content().split()) if before is not None else ""
-        if words and len(words) <= 40 and _EXPAND_CONTROL.search(words):
-            doomed.append(el)
-    for el in doomed:
-        if el.getparent() is not None:
             el.drop_tree()
     return tree
 
