@@ -63,6 +63,10 @@ def test_canonical_url_drops_tracking_and_keeps_meaning() -> None:
     assert canonical_url("https://a.example") == "https://a.example/"
     assert registered_domain("finance.huaxiacj.example") == "huaxiacj.example"
     assert registered_domain("www.hket.com.hk") == "hket.com.hk"
+    # The Public Suffix List knows suffixes a two-letter rule cannot: and an address is its own site.
+    assert registered_domain("news.bbc.co.uk") == "bbc.co.uk"
+    assert registered_domain("finance.sina.com.cn") == "sina.com.cn"
+    assert registered_domain("127.0.0.1") == "127.0.0.1"
 
 
 # --- feeds ---------------------------------------------------------------------

@@ -7,7 +7,10 @@ reached through several feeds is one URL.
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import tldextract
 
 # Query parameters that only say who sent the reader; they never change the page.
 TRACKING_PARAMS = frozenset({
@@ -34,9 +37,22 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
 
 
+@functools.cache
+def _suffixes() -> tldextract.TLDExtract:
+    # The public-suffix snapshot bundled with tldextract: never fetched, never cached to disk.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
 def registered_domain(host: str) -> str:
-    """Good enough for "same site": the last two labels, three under a two-letter ccTLD's com/net/org/edu/gov."""
-    labels = [p for p in host.lower().split(".") if p]
-    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in {"com", "net", "org", "edu", "gov", "co", "ac"}:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
+    """The site a host belongs to (hket.com.hk for www.hket.com.hk), by the Public Suffix List.
+
+    Hosts under no listed suffix (reserved test names such as .example) keep
+    the last two labels; an IP address is its own site.
+    """
+    host = host.strip().lower().strip(".")
+    parts = _suffixes()(host)
+    if parts.ipv4 or parts.ipv6:
+        return host
+    if parts.suffix and parts.domain:
+        return f"{parts.domain}.{parts.suffix}"
+    return ".".join([p for p in host.split(".") if p][-2:])
