@@ -11,6 +11,7 @@ import functools
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import tldextract
+from w3lib.url import canonicalize_url
 
 # Query parameters that only say who sent the reader; they never change the page.
 TRACKING_PARAMS = frozenset({
@@ -22,19 +23,28 @@ TRACKING_PARAMS = frozenset({
 TRACKING_PREFIXES = ("utm_", "pk_", "hmsr", "ns_", "__")
 
 
+def _tracking(key: str) -> bool:
+    key = key.lower()
+    return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
+
+
 def canonical_url(url: str) -> str:
-    """The URL without tracking parameters, fragment or default port; query sorted; host lower case."""
+    """The URL without tracking parameters, fragment or default port; query sorted; host lower case.
+
+    w3lib's `canonicalize_url` (Scrapy's request fingerprints use it) sorts the
+    query, drops the fragment and normalises case and percent-encoding; we drop
+    the tracking parameters first (by name and prefix, any case, which
+    `url_query_cleaner`'s exact-name list cannot), and the user part and a
+    default port after.
+    """
     parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k)])
+    canon = urlsplit(canonicalize_url(urlunsplit(parts._replace(query=query, fragment=""))))
+    host = canon.hostname or ""
+    port = canon.port
+    if port and not ((canon.scheme == "http" and port == 80) or (canon.scheme == "https" and port == 443)):
         host = f"{host}:{port}"
-    query = sorted(
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
-    )
-    return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
+    return urlunsplit((canon.scheme, host, canon.path or "/", canon.query, ""))
 
 
 @functools.cache
