@@ -206,3 +206,29 @@ def test_requests_session_is_what_yfinance_accepts():
     assert is_supported_session(ReplaySession.__new__(ReplaySession))
     assert isinstance(ReplaySession.__new__(ReplaySession), requests.Session)
     assert is_supported_session(LiveSession.__new__(LiveSession))
+
+
+def test_yfinance_is_the_pinned_version_with_every_internal_we_bind(tmp_path):
+    # spiders/yahoo_http.py reaches into yfinance; pyproject pins it exactly. An upgrade
+    # (or an install that ignored the pin) fails here first, naming what to re-check.
+    import tomllib
+    from importlib.metadata import version
+
+    import yfinance as yf
+    from yfinance import cache as yf_cache
+    from yfinance.config import YfConfig
+    from yfinance.data import SingletonMeta, YfData
+
+    deps = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"]
+    [pin] = [d for d in deps["dependencies"] if d.startswith("yfinance")]
+    assert pin == f"yfinance=={version('yfinance')}", "yfinance changed: re-check spiders/yahoo_http.py's bindings"
+    assert isinstance(SingletonMeta._instances, dict) and hasattr(SingletonMeta._lock, "acquire")
+    assert callable(YfData.cache_get.cache_clear)
+    assert hasattr(YfConfig.debug, "hide_exceptions") and hasattr(YfConfig.network, "retries")
+    for manager, attr, dummy in ((yf_cache._CookieCacheManager, "_Cookie_cache", yf_cache._CookieCacheDummy),
+                                 (yf_cache._TzCacheManager, "_tz_cache", yf_cache._TzCacheDummy)):
+        assert hasattr(manager, attr) and isinstance(dummy, type)
+    with open_transport(cassette=_tiny_cassette(tmp_path / "c.yaml")) as transport:
+        t = transport.ticker("0100.HK")
+        assert isinstance(t, yf.Ticker) and t._tz == HK_TZ
+        assert t._get_ticker_tz(timeout=1) == HK_TZ and transport.exchanges.items == []  # no tz probe
