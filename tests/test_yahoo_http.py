@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-import requests
 from curl_cffi import requests as curl_requests
 from curl_cffi.requests.headers import Headers
 from curl_cffi.requests.models import Request as CurlRequest
@@ -80,9 +79,13 @@ def test_a_request_missing_from_the_cassette_fails_loudly(tmp_path):
     assert session.trust_env is False  # no proxy from the environment either
 
 
-def test_replay_session_has_no_other_adapter(tmp_path):
+def test_replay_is_the_live_client_class_and_never_performs(tmp_path, monkeypatch):
+    # The live client is the replayed one: yfinance gets curl_cffi objects in both modes.
     session = ReplaySession(Replayer(_tiny_cassette(tmp_path / "c.yaml")), ExchangeLog())
-    assert {type(a).__name__ for a in session.adapters.values()} == {"ReplayAdapter"}
+    assert isinstance(session, curl_requests.Session) and session.impersonate == "chrome"
+    monkeypatch.setattr(curl_requests.Session, "request", lambda *a, **k: pytest.fail("curl_cffi asked"))
+    resp = session.get(CHART, params=YF_PARAMS)
+    assert isinstance(resp, CurlResponse) and isinstance(resp.request, CurlRequest) and resp.ok
 
 
 def test_transport_binds_a_fresh_yfinance_state_and_undoes_it(tmp_path):
@@ -199,12 +202,11 @@ def test_a_recording_is_saved_even_when_the_run_fails(tmp_path, monkeypatch):
     assert len(load_interactions(out)) == 1
 
 
-def test_requests_session_is_what_yfinance_accepts():
+def test_both_sessions_are_what_yfinance_accepts():
     # yfinance refuses sessions that are neither curl_cffi nor requests sessions.
     from yfinance._http import is_supported_session
 
     assert is_supported_session(ReplaySession.__new__(ReplaySession))
-    assert isinstance(ReplaySession.__new__(ReplaySession), requests.Session)
     assert is_supported_session(LiveSession.__new__(LiveSession))
 
 
