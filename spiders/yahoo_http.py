@@ -40,7 +40,7 @@ from urllib.parse import urlencode, urlsplit
 
 from curl_cffi import requests as curl_requests
 from curl_cffi.requests.headers import Headers
-from curl_cffi.requests.utils import update_url_params
+from curl_cffi.requests.utils import requote_uri, update_url_params
 
 from hkipo.core import reach
 from hkipo.core.cassette import SCRUBBED, Recorder, Replayer
@@ -88,10 +88,12 @@ class ExchangeLog:
 
 
 def build_url(url: str, params: Mapping[str, Any] | list | tuple | None) -> str:
-    """The URL with `params` encoded exactly as curl_cffi (the live transport) encodes them."""
-    if not params:
-        return url
-    return update_url_params(url, params)
+    """The URL with `params` encoded, and the rest re-quoted, exactly as curl_cffi sends it live.
+
+    (curl_cffi's own steps: `update_url_params`, then `requote_uri`, which
+    percent-encodes characters such as the `^` of ^HSI.)
+    """
+    return requote_uri(update_url_params(url, params) if params else url)
 
 
 # ---------------------------------------------------------------------------

@@ -52,6 +52,7 @@ def test_replayed_query_strings_are_encoded_like_curl_cffi():
     assert build_url(CHART, YF_PARAMS) == update_url_params(CHART, YF_PARAMS)
     assert "includePrePost=false" in build_url(CHART, YF_PARAMS)
     assert build_url(CHART, None) == CHART
+    assert build_url(CHART.replace("0100.HK", "^HSI"), {"interval": "1d"}).endswith("/%5EHSI?interval=1d")  # as live
 
 
 def test_replay_answers_from_the_cassette_without_a_socket(tmp_path):
