@@ -195,8 +195,8 @@ def _retryable_types() -> tuple[type[BaseException], ...]:
         yf_exc.YFTickerMissingError,  # error payload, no price data in the answer
         yf_exc.YFDataException,  # "Yahoo is currently down" pages
         EmptyBars,
-        requests.RequestException,  # replay transport; includes JSON decoding of a non-JSON body
-        curl_exc.RequestException,  # live transport: time-outs, connection resets, HTTP/2 errors
+        requests.RequestException,  # requests' errors, should a yfinance path raise them
+        curl_exc.RequestException,  # the transport, live and replayed: time-outs, resets, HTTP/2 errors
         json.JSONDecodeError,  # a 5xx page where JSON was expected
         TimeoutError,
         ConnectionError,

@@ -7,8 +7,9 @@ job run by `open_transport`:
 
 - live: a curl_cffi session impersonating Chrome (what yfinance would build
   itself; Yahoo blocks plain clients), logging each exchange;
-- replay (`--cassette`): a `requests.Session` whose only adapter answers from
-  `hkipo.core.cassette.Replayer` and never opens a socket. A request that is not in
+- replay (`--cassette`): a curl_cffi session too (the live client's class, so
+  yfinance handles the same response and error types), whose `request` answers
+  from `hkipo.core.cassette.Replayer` and never performs. A request that is not in
   the cassette raises `CassetteMiss` on the spot, and `check()` raises again
   at the end in case yfinance swallowed it;
 - record (`hkipo record`): the live curl_cffi session, with every response
@@ -16,7 +17,7 @@ job run by `open_transport`:
 
 Replay builds query strings with curl_cffi's own function, so a cassette
 recorded live (`includePrePost=false`) matches a replayed request exactly
-(requests alone would write `False`). Matching ignores period1/period2/crumb.
+(`False` would not match). Matching ignores period1/period2/crumb.
 
 yfinance's process-wide state is reset deliberately at the start and end of
 every run (`_bind_yfinance`): a fresh `YfData` holding our session, and in
@@ -27,7 +28,7 @@ before it in the process or on the machine.
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 import logging
 import threading
 from collections.abc import Iterator, Mapping
@@ -35,14 +36,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-import requests
 from curl_cffi import requests as curl_requests
-from curl_cffi.requests.utils import update_url_params
-from requests.adapters import BaseAdapter
-from requests.structures import CaseInsensitiveDict
-from requests.utils import get_encoding_from_headers
+from curl_cffi.requests.headers import Headers
+from curl_cffi.requests.utils import requote_uri, update_url_params
 
 from hkipo.core import reach
 from hkipo.core.cassette import SCRUBBED, Recorder, Replayer
@@ -90,64 +88,64 @@ class ExchangeLog:
 
 
 def build_url(url: str, params: Mapping[str, Any] | list | tuple | None) -> str:
-    """The URL with `params` encoded exactly as curl_cffi (the live transport) encodes them."""
-    if not params:
-        return url
-    return update_url_params(url, params)
+    """The URL with `params` encoded, and the rest re-quoted, exactly as curl_cffi sends it live.
+
+    (curl_cffi's own steps: `update_url_params`, then `requote_uri`, which
+    percent-encodes characters such as the `^` of ^HSI.)
+    """
+    return requote_uri(update_url_params(url, params) if params else url)
 
 
 # ---------------------------------------------------------------------------
-# replay: requests + an adapter that answers from the cassette
+# replay: the live client's own class, answering from the cassette
 # ---------------------------------------------------------------------------
 
-class ReplayAdapter(BaseAdapter):
-    """A requests transport adapter with no network behind it: the cassette answers."""
+def _request_body(data: Any, json_body: Any) -> bytes | None:
+    if json_body is not None:
+        return json.dumps(json_body).encode()
+    if isinstance(data, Mapping):
+        return urlencode(list(data.items())).encode()
+    if isinstance(data, str):
+        return data.encode()
+    return data
+
+
+class ReplaySession(curl_requests.Session):
+    """What yfinance gets under `--cassette`: a curl_cffi session, like live, that never performs.
+
+    `request` (which `get`/`post` go through) answers from the cassette with a
+    curl_cffi `Response`, so yfinance parses, raises and retries on exactly the
+    objects it gets live; no curl handle is ever performed.
+    """
 
     def __init__(self, replayer: Replayer, exchanges: ExchangeLog):
-        super().__init__()
+        super().__init__(impersonate=IMPERSONATE)
+        self.trust_env = False  # no proxies or .netrc from the environment: nothing leaves
         self.replayer = replayer
         self.exchanges = exchanges
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
-        method = request.method or "GET"
-        url = request.url or ""
-        found = self.replayer.lookup(method, url, request.body)
+    def request(self, method: Any, url: str, params: Any = None, data: Any = None,  # type: ignore[override]
+                json: Any = None, headers: Any = None, **kwargs: Any) -> curl_requests.Response:
+        method = str(method).upper()
+        sent = build_url(str(url), params)
+        body = _request_body(data, json)
+        return self.answer(curl_requests.Request(sent, Headers(headers or {}), method, body))
+
+    def answer(self, request: curl_requests.Request) -> curl_requests.Response:
+        """The cassette's answer to `request`, or CassetteMiss (logged, and raised again by check())."""
+        found = self.replayer.lookup(request.method, request.url, request.body)
         if found is None:
-            self.exchanges.add(Exchange(method, url, None, error="not in cassette"))
-            raise CassetteMiss(f"request not in cassette {self.replayer.path}: {method} {url}")
-        self.exchanges.add(Exchange(method, url, found.status, found.reason))
-        resp = requests.Response()
+            self.exchanges.add(Exchange(request.method, request.url, None, error="not in cassette"))
+            raise CassetteMiss(f"request not in cassette {self.replayer.path}: {request.method} {request.url}")
+        self.exchanges.add(Exchange(request.method, request.url, found.status, found.reason))
+        resp = curl_requests.Response(request=request)
         resp.status_code = found.status
         resp.reason = found.reason
-        resp.headers = CaseInsensitiveDict({k: ", ".join(v) for k, v in found.headers.items()})
-        resp._content = found.body
-        resp._content_consumed = True
-        resp.encoding = get_encoding_from_headers(resp.headers) or "utf-8"
-        resp.url = found.url or url
-        resp.request = request
-        resp.connection = self
-        resp.elapsed = dt.timedelta(0)
+        resp.ok = 200 <= found.status < 400
+        resp.headers = Headers([(k, v) for k, values in found.headers.items() for v in values])
+        resp.content = found.body
+        resp.url = found.url or request.url
         return resp
-
-    def close(self) -> None:
-        pass
-
-
-class ReplaySession(requests.Session):
-    """What yfinance gets under `--cassette`: never opens a socket."""
-
-    def __init__(self, replayer: Replayer, exchanges: ExchangeLog):
-        super().__init__()
-        self.trust_env = False  # no proxies or .netrc from the environment: nothing leaves
-        adapter = ReplayAdapter(replayer, exchanges)
-        self.adapters.clear()
-        self.mount("https://", adapter)
-        self.mount("http://", adapter)
-
-    def request(self, method: str | bytes, url: str | bytes, params: Any = None, *args: Any,  # type: ignore[override]
-                **kwargs: Any) -> requests.Response:
-        return super().request(method, build_url(str(url), params), None, *args, **kwargs)
 
 
 # ---------------------------------------------------------------------------
@@ -237,7 +235,7 @@ class YahooTransport:
     """The session yfinance uses in this run, and what it saw."""
 
     mode: str  # 'live' | 'replay' | 'record'
-    session: requests.Session | curl_requests.Session
+    session: curl_requests.Session
     exchanges: ExchangeLog
     replayer: Replayer | None = None
     recorder: Recorder | None = None

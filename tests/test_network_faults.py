@@ -2,7 +2,7 @@
 
 The fault cassettes in cassettes/faults/ script each attempt; resets and
 time-outs are marked answers that cassettes/faults/sitecustomize.py turns
-into the exceptions the real transports raise (requests' ConnectionError and
+into the exceptions the real transports raise (curl_cffi's ConnectionError and
 ReadTimeout under yfinance; Twisted's ConnectionLost and TimeoutError under
 Scrapy). It is enabled the documented way, PYTHONPATH=cassettes/faults, for
 the CLI process and its children; production code has no fault branch.
@@ -197,7 +197,7 @@ def test_refresh_with_yahoo_down_still_runs_the_news_job(tmp_path: Path) -> None
     statuses = dict(_rows(db, "SELECT job, status FROM ingest_runs"))
     assert statuses == {"prices": "failed", "news": "ok"}, statuses
     error = _rows(db, "SELECT error FROM ingest_runs WHERE job = 'prices'")[0][0]
-    assert error.count("failed after 4 attempt(s): ConnectionError: [Errno 104] Connection reset by peer") == 2
+    assert error.count("failed after 4 attempt(s): ConnectionError: curl: (56) Recv failure: Connection reset by peer") == 2
     assert count(db, "SELECT count(*) FROM prices_daily") == 0
     assert count(db, "SELECT count(*) FROM articles") == 21
     assert re.search(r"^prices\s+failed", res.stdout, re.M) and re.search(r"^news\s+ok", res.stdout, re.M)

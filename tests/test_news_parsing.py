@@ -61,8 +61,16 @@ def test_canonical_url_drops_tracking_and_keeps_meaning() -> None:
         == "https://news.google.com/rss/articles/CBMiXYZ"
     assert canonical_url("http://a.example:8080/x?b=2&a=1&from=timeline&fbclid=1") == "http://a.example:8080/x?a=1&b=2"
     assert canonical_url("https://a.example") == "https://a.example/"
+    # A feed's raw Unicode path and the percent-encoded one Scrapy fetches are one URL.
+    assert canonical_url("https://news.example/新股-上市-01.html?Utm_Campaign=x") \
+        == canonical_url("https://news.example/%E6%96%B0%E8%82%A1-%E4%B8%8A%E5%B8%82-01.html") \
+        == "https://news.example/%E6%96%B0%E8%82%A1-%E4%B8%8A%E5%B8%82-01.html"
     assert registered_domain("finance.huaxiacj.example") == "huaxiacj.example"
     assert registered_domain("www.hket.com.hk") == "hket.com.hk"
+    # The Public Suffix List knows suffixes a two-letter rule cannot: and an address is its own site.
+    assert registered_domain("news.bbc.co.uk") == "bbc.co.uk"
+    assert registered_domain("finance.sina.com.cn") == "sina.com.cn"
+    assert registered_domain("127.0.0.1") == "127.0.0.1"
 
 
 # --- feeds ---------------------------------------------------------------------

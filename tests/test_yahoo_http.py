@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-import requests
 from curl_cffi import requests as curl_requests
 from curl_cffi.requests.headers import Headers
 from curl_cffi.requests.models import Request as CurlRequest
@@ -53,6 +52,7 @@ def test_replayed_query_strings_are_encoded_like_curl_cffi():
     assert build_url(CHART, YF_PARAMS) == update_url_params(CHART, YF_PARAMS)
     assert "includePrePost=false" in build_url(CHART, YF_PARAMS)
     assert build_url(CHART, None) == CHART
+    assert build_url(CHART.replace("0100.HK", "^HSI"), {"interval": "1d"}).endswith("/%5EHSI?interval=1d")  # as live
 
 
 def test_replay_answers_from_the_cassette_without_a_socket(tmp_path):
@@ -80,9 +80,13 @@ def test_a_request_missing_from_the_cassette_fails_loudly(tmp_path):
     assert session.trust_env is False  # no proxy from the environment either
 
 
-def test_replay_session_has_no_other_adapter(tmp_path):
+def test_replay_is_the_live_client_class_and_never_performs(tmp_path, monkeypatch):
+    # The live client is the replayed one: yfinance gets curl_cffi objects in both modes.
     session = ReplaySession(Replayer(_tiny_cassette(tmp_path / "c.yaml")), ExchangeLog())
-    assert {type(a).__name__ for a in session.adapters.values()} == {"ReplayAdapter"}
+    assert isinstance(session, curl_requests.Session) and session.impersonate == "chrome"
+    monkeypatch.setattr(curl_requests.Session, "request", lambda *a, **k: pytest.fail("curl_cffi asked"))
+    resp = session.get(CHART, params=YF_PARAMS)
+    assert isinstance(resp, CurlResponse) and isinstance(resp.request, CurlRequest) and resp.ok
 
 
 def test_transport_binds_a_fresh_yfinance_state_and_undoes_it(tmp_path):
@@ -199,10 +203,35 @@ def test_a_recording_is_saved_even_when_the_run_fails(tmp_path, monkeypatch):
     assert len(load_interactions(out)) == 1
 
 
-def test_requests_session_is_what_yfinance_accepts():
+def test_both_sessions_are_what_yfinance_accepts():
     # yfinance refuses sessions that are neither curl_cffi nor requests sessions.
     from yfinance._http import is_supported_session
 
     assert is_supported_session(ReplaySession.__new__(ReplaySession))
-    assert isinstance(ReplaySession.__new__(ReplaySession), requests.Session)
     assert is_supported_session(LiveSession.__new__(LiveSession))
+
+
+def test_yfinance_is_the_pinned_version_with_every_internal_we_bind(tmp_path):
+    # spiders/yahoo_http.py reaches into yfinance; pyproject pins it exactly. An upgrade
+    # (or an install that ignored the pin) fails here first, naming what to re-check.
+    import tomllib
+    from importlib.metadata import version
+
+    import yfinance as yf
+    from yfinance import cache as yf_cache
+    from yfinance.config import YfConfig
+    from yfinance.data import SingletonMeta, YfData
+
+    deps = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"]
+    [pin] = [d for d in deps["dependencies"] if d.startswith("yfinance")]
+    assert pin == f"yfinance=={version('yfinance')}", "yfinance changed: re-check spiders/yahoo_http.py's bindings"
+    assert isinstance(SingletonMeta._instances, dict) and hasattr(SingletonMeta._lock, "acquire")
+    assert callable(YfData.cache_get.cache_clear)
+    assert hasattr(YfConfig.debug, "hide_exceptions") and hasattr(YfConfig.network, "retries")
+    for manager, attr, dummy in ((yf_cache._CookieCacheManager, "_Cookie_cache", yf_cache._CookieCacheDummy),
+                                 (yf_cache._TzCacheManager, "_tz_cache", yf_cache._TzCacheDummy)):
+        assert hasattr(manager, attr) and isinstance(dummy, type)
+    with open_transport(cassette=_tiny_cassette(tmp_path / "c.yaml")) as transport:
+        t = transport.ticker("0100.HK")
+        assert isinstance(t, yf.Ticker) and t._tz == HK_TZ
+        assert t._get_ticker_tz(timeout=1) == HK_TZ and transport.exchanges.items == []  # no tz probe

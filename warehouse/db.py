@@ -3,7 +3,7 @@
 DuckDB allows one read-write process per file, and while it holds the file no
 other process can open it, not even read-only. So every writer here opens,
 writes one transaction and closes (`writer()`), and every opener waits with
-back-off while another process holds the lock, saying what it waits for.
+back-off (tenacity) while another process holds the lock, saying what it waits for.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import logging
 import os
 import random
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
 import duckdb
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from hkipo.core.errors import DatabaseError
 from warehouse.publish import mark_changed
@@ -179,6 +179,35 @@ def views_current(con: duckdb.DuckDBPyConnection) -> bool:
 # Opening with clear errors and lock waits
 # --------------------------------------------------------------------------
 
+class _Locked(Exception):
+    """DuckDB refused the open because another process holds the file's lock."""
+
+    def __init__(self, who: str) -> None:
+        super().__init__(who)
+        self.who = who
+
+
+def _backoff(*, first: float, cap: float, timeout: float, on_first_wait: Callable[[RetryCallState], None],
+             retry_on: type[BaseException]) -> Retrying:
+    """Retry while `retry_on` is raised, for up to `timeout` seconds, then re-raise it.
+
+    Sleeps double from `first` up to `cap`, each scaled by a random 0.5–1.5 so
+    that processes waiting on the same lock do not retry in step; the
+    "waiting" line is said once, before the first sleep.
+    """
+    base = wait_exponential(multiplier=first, max=cap)
+
+    def wait(state: RetryCallState) -> float:
+        return base(state) * (0.5 + random.random())
+
+    def before_sleep(state: RetryCallState) -> None:
+        if state.attempt_number == 1:
+            on_first_wait(state)
+
+    return Retrying(stop=stop_after_delay(timeout), wait=wait, retry=retry_if_exception_type(retry_on),
+                    before_sleep=before_sleep, reraise=True)
+
+
 def turnstile_path(path: Path) -> Path:
     return Path(str(path) + ".lock")
 
@@ -202,25 +231,19 @@ def _turnstile(path: Path, *, timeout: float, on_wait: Callable[[str], None] | N
     except OSError:  # read-only folder: no queue, DuckDB's lock still protects the file
         yield
         return
-    mode = fcntl.LOCK_EX | fcntl.LOCK_NB
-    deadline = time.monotonic() + timeout
-    delay = 0.01
-    told = False
+
+    def tell(_state: RetryCallState) -> None:
+        (on_wait or log.info)(f"waiting for another hkipo process writing to {path} ...")
+
     try:
-        while True:
-            try:
-                fcntl.flock(f.fileno(), mode)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise DatabaseError(
-                        f"{path} is busy: another hkipo process is writing to it; gave up after {timeout:.0f}s"
-                    ) from None
-                if not told:
-                    (on_wait or log.info)(f"waiting for another hkipo process writing to {path} ...")
-                    told = True
-                time.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, 0.5)
+        _backoff(first=0.01, cap=0.5, timeout=timeout, on_first_wait=tell, retry_on=BlockingIOError)(
+            fcntl.flock, f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        raise DatabaseError(
+            f"{path} is busy: another hkipo process is writing to it; gave up after {timeout:.0f}s"
+        ) from None
+    try:
         yield
     finally:
         f.close()  # releases the flock
@@ -266,10 +289,8 @@ def open_connection(
     """Open the file, waiting with jittered back-off while another process holds its lock."""
     p = Path(path)
     _check_path(p, for_write=not read_only)
-    deadline = time.monotonic() + lock_timeout
-    delay = 0.02
-    told = False
-    while True:
+
+    def attempt() -> duckdb.DuckDBPyConnection:
         try:
             return _connect_once(p, read_only)
         except duckdb.Error as e:
@@ -279,18 +300,19 @@ def open_connection(
             if not _LOCK_RE.search(str(e)):
                 raise DatabaseError(f"cannot open {p}: {str(e).splitlines()[0]}") from None
             holder = _PID_RE.search(str(e))
-            who = f"process {holder.group(1)}" if holder else "another process"
-            if time.monotonic() >= deadline:
-                raise DatabaseError(
-                    f"{p} is locked by {who} (a writer such as the hkipo daemon, or an open "
-                    f"DuckDB session); gave up after {lock_timeout:.0f}s. Close that session or retry."
-                ) from None
-            if not told:
-                message = f"waiting for {who} to release {p} ..."
-                (on_wait or log.info)(message)
-                told = True
-            time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, 1.0)
+            raise _Locked(f"process {holder.group(1)}" if holder else "another process") from None
+
+    def tell(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        (on_wait or log.info)(f"waiting for {getattr(exc, 'who', 'another process')} to release {p} ...")
+
+    try:
+        return _backoff(first=0.02, cap=1.0, timeout=lock_timeout, on_first_wait=tell, retry_on=_Locked)(attempt)
+    except _Locked as e:
+        raise DatabaseError(
+            f"{p} is locked by {e.who} (a writer such as the hkipo daemon, or an open "
+            f"DuckDB session); gave up after {lock_timeout:.0f}s. Close that session or retry."
+        ) from None
 
 
 @contextmanager

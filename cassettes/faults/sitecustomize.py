@@ -4,11 +4,11 @@ vcrpy cassettes record HTTP answers; a reset connection or a read that
 times out has no answer to record. A fault cassette therefore marks such an
 exchange with the response header `X-Hkipo-Fault: connection-reset` or
 `X-Hkipo-Fault: timeout` (status 599), and this module, when it is on the
-path, makes the replay adapters raise what the real transport raises at
+path, makes the replay transports raise what the real transport raises at
 that point:
 
-- Yahoo (requests replay adapter, spiders/yahoo_http.py): requests'
-  ConnectionError (ECONNRESET) or ReadTimeout;
+- Yahoo (the curl_cffi replay session, spiders/yahoo_http.py): curl_cffi's
+  ConnectionError (libcurl 56, reset) or ReadTimeout (libcurl 28), as live;
 - Scrapy (replayed through HttpCacheMiddleware, spiders/cassette_storage.py):
   Twisted's ConnectionLost or TimeoutError, as Scrapy's HTTP/1.1 handler
   does, so RetryMiddleware sees them as it sees real download failures.
@@ -42,26 +42,28 @@ def _fault_of(headers: Any) -> str | None:
 
 
 def _patch_yahoo(module: Any) -> None:
-    import requests
+    from curl_cffi.const import CurlECode
+    from curl_cffi.requests import exceptions as curl_exc
 
-    original = module.ReplayAdapter.send
+    original = module.ReplaySession.answer
 
-    def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-        resp = original(self, request, *args, **kwargs)
+    def answer(self: Any, request: Any) -> Any:
+        resp = original(self, request)
         fault = _fault_of(resp.headers)
         if fault in ("connection-reset", "timeout"):
-            # The adapter logged the marked answer as an exchange; a failed transport gets no answer.
+            # The session logged the marked answer as an exchange; a failed transport gets no answer.
             with self.exchanges._lock:
                 self.exchanges.items[-1] = module.Exchange(request.method or "GET", request.url or "", None,
                                                            error=f"{fault} (injected)")
-        if fault == "connection-reset":
-            raise requests.exceptions.ConnectionError(
-                ConnectionResetError(104, "Connection reset by peer"), request=request)
-        if fault == "timeout":
-            raise requests.exceptions.ReadTimeout(f"read timed out (injected) for {request.url}", request=request)
+        if fault == "connection-reset":  # what libcurl reports live: error 56, receive failure
+            raise curl_exc.ConnectionError("curl: (56) Recv failure: Connection reset by peer (injected)",
+                                           CurlECode.RECV_ERROR)
+        if fault == "timeout":  # libcurl error 28, on the read
+            raise curl_exc.ReadTimeout(f"Operation timed out (injected) for {request.url}",
+                                       CurlECode.OPERATION_TIMEDOUT)
         return resp
 
-    module.ReplayAdapter.send = send
+    module.ReplaySession.answer = answer
 
 
 def _patch_scrapy(module: Any) -> None:

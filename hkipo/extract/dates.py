@@ -41,6 +41,7 @@ META_NAMES = (
     "date", "weibo:article:create_at",
 )
 BYLINE_HINT = re.compile(r"date|time|publish|pubtime|byline|post-?meta|article-?(info|meta)|info|source", re.I)
+# English month names and abbreviations -> 1..12; the one table (claims/dates.py and formal_notice.py use it).
 MONTHS = {m: i for i, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
      ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),

@@ -47,6 +47,7 @@ from hkipo.core.codes import InvalidCode, normalize_code
 from hkipo.core.errors import UserError
 from hkipo.core.items import Announcement, Claim
 from hkipo.core.textnorm import fold
+from hkipo.extract.dates import MONTHS
 
 PARSER_VERSION = "formal_notice/1"
 BASIS = "formal_notice"
@@ -205,9 +206,6 @@ class _Doc:
 
 _ZH_NUM = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
            "九": 9, "十": 10}
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"))}
 _DATE_ZH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(?:\s*[(（]\s*星期.\s*[)）])?")
 _TIME_ZH = re.compile(r"\s*(?:[(（]香港时间[)）])?\s*(上午|中午|下午|晚上|凌晨|午夜)?\s*([0-9]{1,2}|[零〇一二两三四五六七八九十]{1,3})\s*时"
                       r"\s*(正|[0-9]{1,2}\s*分|[零〇一二三四五六七八九十]{1,3}\s*分)?")
@@ -295,7 +293,7 @@ def _first_when(folded: str, start: int, end: int) -> _When | None:
     m = _DATE_EN.search(seg)
     if m and (best is None or start + m.start() < best.start):
         try:
-            d = dt.date(int(m.group(3)), _MONTHS[m.group(1)], int(m.group(2)))
+            d = dt.date(int(m.group(3)), MONTHS[m.group(1)], int(m.group(2)))
         except ValueError:
             d = None
         if d:

@@ -15,10 +15,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-_MONTHS = {m: i for i, names in enumerate(
-    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-     ("dec", "december")], start=1) for m in names}
+from hkipo.extract.dates import MONTHS
+
 _MON = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _DATE_PATTERNS = (
     re.compile(r"(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号號]"),
@@ -55,7 +53,7 @@ def explicit_date(folded: str, *, year_hint: int | None) -> dt.date | None:
     for pat in _DATE_PATTERNS:
         for m in pat.finditer(folded):
             try:
-                month = int(m.group("m")) if m.groupdict().get("m") else _MONTHS[m.group("mon").lower()]
+                month = int(m.group("m")) if m.groupdict().get("m") else MONTHS[m.group("mon").lower()]
                 year = int(m.group("y")) if m.group("y") else year_hint
                 if year is None:
                     continue
