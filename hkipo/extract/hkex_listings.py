@@ -80,11 +80,14 @@ class ListingSearchPage:
 
 def discovery_search_url(search_url: str, *, from_date: dt.date, to_date: dt.date, title: str, lang: str,
                          row_range: int) -> str:
-    """Title search across every stock (stockId=-1) for a phrase in a date window (both ends inclusive)."""
+    """Title search across every stock (stockId=-1) for a phrase in a date window (both ends inclusive).
+
+    searchType=1 is the title search, as public scrapers of the live endpoint ask it across all
+    stocks; the per-stock search keeps the form it was recorded with."""
     query = urlencode([
         ("sortDir", "0"), ("sortByOptions", "DateTime"), ("category", "0"), ("market", "SEHK"),
         ("stockId", "-1"), ("documentType", "-1"), ("fromDate", from_date.strftime("%Y%m%d")),
-        ("toDate", to_date.strftime("%Y%m%d")), ("title", title), ("searchType", "0"), ("t1code", "-2"),
+        ("toDate", to_date.strftime("%Y%m%d")), ("title", title), ("searchType", "1"), ("t1code", "-2"),
         ("t2Gcode", "-2"), ("t2code", "-2"), ("rowRange", str(row_range)), ("lang", lang),
     ])
     return f"{search_url}?{query}"
