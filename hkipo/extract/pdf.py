@@ -156,12 +156,16 @@ def _chars(tp: object, text: str, height: float) -> Iterator[tuple[str, float, f
 def _lines(tp: object, text: str, height: float) -> list[Line]:
     frags: list[_Frag] = []
     cur: list[tuple[str, float, float, float, float]] = []
+    # The current fragment's last real character and vertical band, kept as it grows (recomputing them
+    # per character made a long line quadratic: 18x bare pypdfium2 on long English announcements).
+    prev: tuple[str, float, float, float, float] | None = None
+    top = bottom = 0.0
 
     def close() -> None:
-        nonlocal cur
-        if any(not c[0].isspace() for c in cur):
+        nonlocal cur, prev
+        if prev is not None:
             frags.append(_Frag(cur))
-        cur = []
+        cur, prev = [], None
 
     for c in _chars(tp, text, height):
         if c[0] == "\n":
@@ -171,17 +175,18 @@ def _lines(tp: object, text: str, height: float) -> list[Line]:
             if cur:
                 cur.append((" ", cur[-1][3], cur[-1][2], cur[-1][3], cur[-1][4]))
             continue
-        if cur:
-            prev = next((p for p in reversed(cur) if p[0] != " "), None)
+        if prev is not None:
             # A jump back to the left or off the fragment's band starts a new fragment (the stream moved).
             # The band is padded: a comma or a full stop sits low, a quote mark high, on the same line.
-            if prev:
-                top = min(p[2] for p in cur if p[0] != " ")
-                bottom = max(p[4] for p in cur if p[0] != " ")
-                pad = 0.35 * max(bottom - top, c[4] - c[2])
-                if c[1] < prev[1] - 1 or c[4] < top - pad or c[2] > bottom + pad:
-                    close()
+            pad = 0.35 * max(bottom - top, c[4] - c[2])
+            if c[1] < prev[1] - 1 or c[4] < top - pad or c[2] > bottom + pad:
+                close()
+        if prev is None:
+            top, bottom = c[2], c[4]
+        else:
+            top, bottom = min(top, c[2]), max(bottom, c[4])
         cur.append(c)
+        prev = c
     close()
 
     # Group fragments whose vertical extents overlap mostly into visual lines (a group keeps its first
