@@ -261,11 +261,12 @@ def test_report_renders_in_chromium_with_every_chart_drawn_and_no_network(tmp_pa
 
     assert seen["title"].startswith("Hong Kong IPO report")
     assert [h.split(":")[0] for h in seen["headings"]] == [
-        "Per IPO", "Subscription across tracked IPOs", "News coverage", "Conflicting claims",
-        "Reconciled figures and their sources", "When each figure was last refreshed"]
+        "IPO calendar", "Per IPO", "Subscription across tracked IPOs", "Every Hong Kong IPO", "News coverage",
+        "Conflicting claims", "Reconciled figures and their sources", "When each figure was last refreshed"]
     charts = [i["chart"] for i in seen["images"]]
-    # two IPOs × (price since listing + first day), subscription, coverage
-    assert len(charts) == 6, charts
+    # two IPOs × (price since listing + first day), subscription, coverage, and the market section's two
+    # (first-day return against public multiple, IPOs per month)
+    assert len(charts) == 8, charts
     for img in seen["images"]:
         assert img["scheme"] == "data", img
         assert img["complete"] and img["naturalWidth"] > 0, f"chart did not decode: {img['chart']}"
@@ -337,7 +338,7 @@ def test_report_from_the_bundled_cassettes_in_chromium(bundled_report: Path, tmp
     html_path = bundled_report
     n_charts = len(re.findall(r"data-chart=", html_path.read_text(encoding="utf-8")))
     seen = render_in_browser(html_path, tmp_path / "browser")
-    assert len(seen["images"]) == n_charts == 6
+    assert len(seen["images"]) == n_charts == 8
     for img in seen["images"]:
         assert img["complete"] and img["naturalWidth"] > 0 and img["colours"] > 20, img["chart"]
         assert _screen_colours(seen["screenshot"], img) > 20, img["chart"]
