@@ -47,3 +47,24 @@ def yahoo_to_code(symbol: str) -> str:
     if not m:
         raise InvalidCode(f"not a Yahoo Hong Kong symbol: {symbol!r} (expected e.g. 0100.HK)")
     return normalize_code(m.group(1))
+
+
+def resolve_code(given: str | None, stated: str | None, *, document: str = "announcement") -> str | None:
+    """The code a document is for: the one the user gave (checked) and the one it states must agree.
+
+    An unparseable stated code counts as not stated (a parser read something else); a bad --code is the
+    user's mistake, and a disagreement means the wrong file: both are errors, never a guess."""
+    def norm(c: str | None) -> str | None:
+        if not c:
+            return None
+        try:
+            return normalize_code(c)
+        except InvalidCode:
+            return None
+
+    g, s = norm(given), norm(stated)
+    if given and g is None:
+        raise UserError(f"--code {given!r} is not an HKEX stock code")
+    if g and s and g != s:
+        raise UserError(f"the {document} is for stock code {s}, not {g}")
+    return g or s

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hkipo.core.codes import InvalidCode, normalize_code
+from hkipo.core.codes import resolve_code
 from hkipo.core.errors import UserError
 from hkipo.core.items import AllocationRow, Claim, Cornerstone
 from hkipo.core.numbers import Quantity, find_quantities
@@ -783,7 +783,7 @@ def parse_allotment_lines(pages: Sequence[Sequence[str]], *, code: str | None = 
     found = _fields(doc)
     stated_code = next((f.text for f in found if f.metric == "stock_code"), None)
     stock_name = next((f.text for f in found if f.metric == "stock_short_name"), None)
-    hkex_code = _resolve_code(code, stated_code)
+    hkex_code = resolve_code(code, stated_code)
     rows, warnings = _allocation(doc)
     cornerstones, cs_total, names_wrapped = _cornerstones(doc)
     if names_wrapped:
@@ -873,23 +873,6 @@ def parse_allotment_text(pages: Sequence[str], *, code: str | None = None) -> Al
 
 def _shown(f: _Found) -> str:
     return f"{f.value:,.10g}" if f.value is not None else str(f.text)
-
-
-def _resolve_code(given: str | None, stated: str | None) -> str | None:
-    def norm(c: str | None) -> str | None:
-        if not c:
-            return None
-        try:
-            return normalize_code(c)
-        except InvalidCode:
-            return None
-
-    g, s = norm(given), norm(stated)
-    if given and g is None:
-        raise UserError(f"--code {given!r} is not an HKEX stock code")
-    if g and s and g != s:
-        raise UserError(f"the announcement is for stock code {s}, not {g}")
-    return g or s
 
 
 def read_pdf_pages(source: bytes | str | Path, *, name: str | None = None) -> list[str]:

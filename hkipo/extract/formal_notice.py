@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hkipo.core.codes import InvalidCode, normalize_code
+from hkipo.core.codes import normalize_code, resolve_code
 from hkipo.core.errors import UserError
 from hkipo.core.items import Announcement, Claim
 from hkipo.core.textnorm import fold
@@ -467,7 +467,7 @@ def parse_formal_notice_text(pages: Sequence[str], *, n_pages: int | None = None
         fields.pop("stock_code", None)
         notes["stock_code"] = "the summary and the closing sentence state different stock codes"
         stated = None
-    hkex_code = _resolve_code(code, stated)
+    hkex_code = resolve_code(code, stated, document="formal notice")
 
     # shares offered
     for name, label in _LABELS_SHARES.items():
@@ -740,23 +740,6 @@ def _roles(doc: _Doc, notes: dict[str, str], warnings: list[str]) -> tuple[list[
             if fm not in target:
                 target.append(fm)
     return sponsors, ocs, kind
-
-
-def _resolve_code(given: str | None, stated: str | None) -> str | None:
-    def norm(c: str | None) -> str | None:
-        if not c:
-            return None
-        try:
-            return normalize_code(c)
-        except InvalidCode:
-            return None
-
-    g, s = norm(given), norm(stated)
-    if given and g is None:
-        raise UserError(f"--code {given!r} is not an HKEX stock code")
-    if g and s and g != s:
-        raise UserError(f"the formal notice is for stock code {s}, not {g}")
-    return g or s
 
 
 def parse_formal_notice_pdf(source: bytes | str | Path, *, code: str | None = None,

@@ -33,10 +33,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hkipo.core.codes import resolve_code
 from hkipo.core.errors import UserError
 from hkipo.core.items import Announcement, Claim, ParsedAnnouncement
 from hkipo.core.textnorm import fold
-from hkipo.extract.allotment import _resolve_code, document_kind
+from hkipo.extract.allotment import document_kind
 from hkipo.extract.pdf import read_pdf
 
 __all__ = ["PARSER_VERSION", "BASIS", "OverAllotment", "NotAnOverAllotment", "parse_over_allotment_lines",
@@ -224,7 +225,7 @@ def parse_over_allotment_lines(pages: Sequence[Sequence[str]], *, code: str | No
     s = t.s
     warnings: list[str] = []
     stated = re.search(r"(?:stockcode|股份代号)[:：]?(\d{3,5})", s)
-    hkex_code = _resolve_code(code, stated.group(1) if stated else None)
+    hkex_code = resolve_code(code, stated.group(1) if stated else None)
     title = _title(pages)
     outcome = _outcome(title, s)
     claims: list[Claim] = []
