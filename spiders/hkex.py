@@ -100,20 +100,25 @@ class HkexSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_formal_notice_search, cb_kwargs={"security": security},
                                  meta={"hkipo_kind": "hkex_search"})
 
+    def _answer(self, response: Response, security: Security):  # noqa: ANN202 - a parsed title-search page
+        """The title search's answer, or None (a non-200 answer; an unreadable one, warned on the run)."""
+        if response.status != 200:
+            return None
+        try:
+            return parse_title_search(response.body)
+        except HkexFormatError as e:
+            crawl_context(self.crawler)[1].warn(f"{security.code}: {e} ({response.url})")
+            return None
+
     def parse_search(self, response: Response, security: Security) -> Iterator[scrapy.Request]:
         ctx, run = crawl_context(self.crawler)
-        if response.status != 200:
-            return
-        try:
-            page = parse_title_search(response.body)
-        except HkexFormatError as e:
-            run.warn(f"{security.code}: {e} ({response.url})")
+        page = self._answer(response, security)
+        if page is None:
             return
         if page.has_more:
             run.warn(f"{security.code}: the title search has more rows than one page; narrow [hkex] search_days_*")
         hkex = ctx.config.hkex
-        found = [r for r in page.rows if is_allotment_results(r, hkex.title_keywords)
-                 and (not r.stock_codes or security.code in r.stock_codes)]
+        found = _rows_for(page, security, hkex.title_keywords)
         self.crawler.stats.inc_value("hkex/search_rows", len(page.rows))
         if not found:
             run.warn(f"{security.code}: no allotment results announcement on HKEXnews between the dates searched")
@@ -131,16 +136,10 @@ class HkexSpider(scrapy.Spider):
     def parse_formal_notice_search(self, response: Response, security: Security) -> Iterator[scrapy.Request]:
         """Formal notices in the window; none is normal (an IPO listed long ago, or not yet launched)."""
         ctx, run = crawl_context(self.crawler)
-        if response.status != 200:
+        page = self._answer(response, security)
+        if page is None:
             return
-        try:
-            page = parse_title_search(response.body)
-        except HkexFormatError as e:
-            run.warn(f"{security.code}: {e} ({response.url})")
-            return
-        keywords = ctx.config.calendar.formal_notice_keywords
-        found = [r for r in page.rows if is_allotment_results(r, keywords)  # the same title/category match
-                 and (not r.stock_codes or security.code in r.stock_codes)]
+        found = _rows_for(page, security, ctx.config.calendar.formal_notice_keywords)
         self.crawler.stats.inc_value("hkex/formal_notice_rows", len(found))
         for row in found:
             url = pdf_url(ctx.config.hkex.base_url, row.file_link)
@@ -154,15 +153,10 @@ class HkexSpider(scrapy.Spider):
     def parse_over_allotment_search(self, response: Response, security: Security) -> Iterator[scrapy.Request]:
         """Over-allotment / stabilisation announcements in the window; none is normal (not yet published)."""
         ctx, run = crawl_context(self.crawler)
-        if response.status != 200:
+        page = self._answer(response, security)
+        if page is None:
             return
-        try:
-            page = parse_title_search(response.body)
-        except HkexFormatError as e:
-            run.warn(f"{security.code}: {e} ({response.url})")
-            return
-        found = [r for r in page.rows if is_allotment_results(r, ctx.config.hkex.over_allotment_keywords)
-                 and (not r.stock_codes or security.code in r.stock_codes)]
+        found = _rows_for(page, security, ctx.config.hkex.over_allotment_keywords)
         self.crawler.stats.inc_value("hkex/over_allotment_rows", len(found))
         for row in found:
             url = pdf_url(ctx.config.hkex.base_url, row.file_link)
@@ -218,3 +212,9 @@ class HkexSpider(scrapy.Spider):
             run.warn(f"{security.code}: {e}")
             return
         yield parsed
+
+
+def _rows_for(page, security: Security, keywords) -> list:  # noqa: ANN001
+    """The answer's rows whose title matches one of `keywords` and that are about this security."""
+    return [r for r in page.rows if is_allotment_results(r, keywords)
+            and (not r.stock_codes or security.code in r.stock_codes)]

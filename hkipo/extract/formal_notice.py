@@ -48,6 +48,7 @@ from hkipo.core.errors import UserError
 from hkipo.core.items import Announcement, Claim
 from hkipo.core.textnorm import fold
 from hkipo.extract.dates import MONTHS
+from hkipo.extract.pdf import pdf_source
 
 PARSER_VERSION = "formal_notice/1"
 BASIS = "formal_notice"
@@ -745,14 +746,7 @@ def _roles(doc: _Doc, notes: dict[str, str], warnings: list[str]) -> tuple[list[
 def parse_formal_notice_pdf(source: bytes | str | Path, *, code: str | None = None,
                             name: str | None = None) -> FormalNotice:
     """Read a PDF and parse it as a formal notice: the first pages decide, the rest is read only if it is one."""
-    label = name or (str(source) if isinstance(source, (str, Path)) else "the PDF")
-    if isinstance(source, (str, Path)):
-        try:
-            data = Path(source).read_bytes()
-        except OSError as e:
-            raise UserError(f"cannot read {label}: {e.strerror}") from None
-    else:
-        data = source
+    label, data = pdf_source(source, name=name, unnamed="the PDF")
     n, first = read_pdf(data, label=label, max_pages=CLASSIFY_PAGES)
     if not any(p.strip() for p in first):
         raise NotAFormalNotice(f"{label}: no extractable text on the first pages (a scanned image?)")

@@ -82,16 +82,20 @@ class PdfPage:
         return _lines(self._textpage, self.text, self.height)
 
 
-def read_pdf(source: bytes | str | Path, *, name: str | None = None) -> list[PdfPage]:
-    """Every page of a PDF with its text; NotAPdf for anything that is not a readable PDF."""
-    label = name or (str(source) if isinstance(source, (str, Path)) else "the file")
+def pdf_source(source: bytes | str | Path, *, name: str | None = None, unnamed: str = "the file") -> tuple[str, bytes]:
+    """(label for messages, bytes) of a path or bytes; a path that cannot be read is the user's mistake."""
+    label = name or (str(source) if isinstance(source, (str, Path)) else unnamed)
     if isinstance(source, (str, Path)):
         try:
-            data = Path(source).read_bytes()
+            return label, Path(source).read_bytes()
         except OSError as e:
             raise UserError(f"cannot read {label}: {e.strerror}") from None
-    else:
-        data = bytes(source)
+    return label, bytes(source)
+
+
+def read_pdf(source: bytes | str | Path, *, name: str | None = None) -> list[PdfPage]:
+    """Every page of a PDF with its text; NotAPdf for anything that is not a readable PDF."""
+    label, data = pdf_source(source, name=name)
     if not data.lstrip()[:5].startswith(b"%PDF"):
         raise NotAPdf(f"{label} is not a PDF (it does not start with %PDF)")
     import pypdfium2 as pdfium
