@@ -4,7 +4,7 @@ THE RULE — the one place it is written down (views and README refer here).
 
 The evidence for each security and metric is every claim (HKEX announcements
 and news), the listing-day price bar (for the first-day open, high, low and
-close) and the watchlist config (offer price, listing date). It is ranked;
+close) and the watchlist config (offer price, listing date, board lot). It is ranked;
 the first key that tells two pieces apart decides:
 
   1. unit: a figure in the metric's own unit (HKD for money) beats one in
@@ -43,6 +43,11 @@ claims (one security, metric, unit) that do not share a value;
 `v_claim_conflicts` only selects them. Intraday snapshots never conflict with
 final figures (they are different moments), and market caps are only
 compared at the same moment (open, intraday, close).
+
+DERIVED — a share that no source states (the clawback: public offer shares
+over offer shares; the cornerstones' share) is derived here from the two
+believed figures when they share a basis (source kind 'derived', the rule
+names the ratio), so views select it instead of computing a fallback.
 
 Rows of a table (`allocation_band`) are not reconciled: there is no single
 value to believe.
@@ -400,6 +405,13 @@ def load_evidence(con: duckdb.DuckDBPyConnection) -> list[Evidence]:
 def _config_evidence(con: duckdb.DuckDBPyConnection) -> list[Evidence]:
     """The watchlist's own offer price and listing date (table `ipos`), for the metrics that take the config."""
     out = []
+    if "config" in metrics.get("board_lot").sources:
+        for code, lot, updated, origin in con.execute(
+                "SELECT hkex_code, board_lot, updated_at, source FROM securities WHERE board_lot IS NOT NULL "
+                "ORDER BY hkex_code").fetchall():
+            kind = "config" if origin in (None, "config") else origin
+            out.append(Evidence(f"{kind}:{code}:board_lot", code, "board_lot", float(lot), None, "shares", None,
+                                "final", kind, code, None, f"{kind}:{code}", f"{kind}: board_lot = {lot}", updated))
     for code, listing, price, currency, updated, origin in con.execute(
             "SELECT hkex_code, listing_date, CAST(offer_price AS DOUBLE), currency, updated_at, source FROM ipos "
             "ORDER BY hkex_code").fetchall():
@@ -444,6 +456,30 @@ def _bar_evidence(con: duckdb.DuckDBPyConnection, listing_dates: dict[str, dt.da
     return out
 
 
+def _derived(choices: dict[tuple[str, str], Choice]) -> dict[tuple[str, str], Choice]:
+    """Shares nobody states, from the believed figures they are a ratio of (the registry's `ratio_of`).
+
+    Only when numerator and denominator are in their own unit, share a basis and the denominator is positive:
+    a clawback of final public shares over an offer size after the over-allotment option would be wrong.
+    """
+    out: dict[tuple[str, str], Choice] = {}
+    for code in sorted({c for c, _ in choices}):
+        for m in metrics.RATIO_METRICS:
+            num_name, den_name = m.ratio_of  # type: ignore[misc]
+            num, den = choices.get((code, num_name)), choices.get((code, den_name))
+            if (code, m.name) in choices or num is None or den is None:
+                continue
+            a, b = num.winner, den.winner
+            if (a.value is None or b.value is None or not b.value > 0 or a.basis != b.basis
+                    or a.unit != metrics.get(num_name).unit or b.unit != metrics.get(den_name).unit):
+                continue
+            quote = f"{num_name} {a.value:,.10g} / {den_name} {b.value:,.10g}"
+            e = Evidence(f"derived:{code}:{m.name}", code, m.name, a.value / b.value, None, m.unit, None, a.basis,
+                         "derived", f"{num_name} / {den_name}", None, f"derived:{code}", quote, None)
+            out[(code, m.name)] = Choice(e, 0, 0, f"derived: {num_name} / {den_name} (no source states it)")
+    return out
+
+
 def _claim_tolerance(con: duckdb.DuckDBPyConnection) -> float:
     row = con.execute("SELECT max(TRY_CAST(value AS DOUBLE)) FROM warehouse_meta WHERE key = ?",
                       [TOLERANCE_META_KEY]).fetchone()
@@ -481,10 +517,13 @@ def rebuild_ipo_stats(con: duckdb.DuckDBPyConnection) -> int:
                      if _is_iso_date(c.winner.value_text)}
     for e in _bar_evidence(con, listing_dates):
         groups[(e.hkex_code, e.metric)].append(e)
+    for key, evidence in groups.items():
+        if key not in choices:
+            choices[key] = choose(evidence, claim_tolerance=tolerance)
+    choices.update(_derived(choices))
     now = dt.datetime.now(dt.timezone.utc)
     out: dict[str, list] = defaultdict(list)
-    for (code, metric), evidence in sorted(groups.items()):
-        choice = choices.get((code, metric)) or choose(evidence, claim_tolerance=tolerance)
+    for (code, metric), choice in sorted(choices.items()):
         w, claimed = choice.winner, choice.claimed
         for col, val in (
             ("hkex_code", code), ("metric", metric), ("value", w.value), ("value_text", w.value_text),

@@ -301,3 +301,49 @@ def test_a_non_finite_claim_is_ignored_not_fatal(warehouse: Path) -> None:
         warehouse, "SELECT hkex_code, metric, value, n_sources FROM v_ipo_stats WHERE hkex_code = '02513'")}
     assert stats[("02513", "first_day_close")] == (131.5, 2)
     assert ("02513", "first_day_open") not in stats
+
+
+def test_a_share_nobody_states_is_derived_from_believed_figures_of_one_basis(tmp_db: Path) -> None:
+    """The clawback and cornerstone share come from reconciliation (source 'derived'), never a view's fallback."""
+    with db.writer(tmp_db) as con, db.transaction(con):
+        sync_watchlist(con, load_config(None))
+        _article(con, "d1", "a.example", 1)
+        write_claims(con, [
+            _claim("public_offer_shares", 2_000_000, "shares", position=1),
+            _claim("shares_offered", 8_000_000, "shares", position=2),
+            _claim("cornerstone_shares", 3_000_000, "shares", basis="full_over_allotment", position=3),
+            # 02513: a stated share is believed as stated, even beside figures it could be derived from
+            _claim("public_offer_shares", 1_000_000, "shares", code="02513", position=4),
+            _claim("shares_offered", 4_000_000, "shares", code="02513", position=5),
+            _claim("public_offer_share_of_offer", 0.3, "fraction", code="02513", position=6),
+        ], source_kind="article", source_id="d1", source_url=None, extractor_version="t")
+        rebuild_ipo_stats(con)
+        assert rebuild_ipo_stats(con) == 0  # derived rows are as idempotent as the rest
+    rows = {(c, m): (v, k, r) for c, m, v, k, r in _rows(
+        tmp_db, "SELECT hkex_code, metric, value, source_kind, rule FROM ipo_stats "
+                "WHERE metric LIKE '%share_of_offer'")}
+    assert rows[("00100", "public_offer_share_of_offer")] == (
+        0.25, "derived", "derived: public_offer_shares / shares_offered (no source states it)")
+    # cornerstone shares on another basis than the offer size: no ratio (it would mix two offer sizes)
+    assert ("00100", "cornerstone_share_of_offer") not in rows
+    assert rows[("02513", "public_offer_share_of_offer")][:2] == (0.3, "article")
+    clawback = dict(_rows(tmp_db, "SELECT hkex_code, clawback_pct FROM v_subscription_stats"))
+    assert clawback == {"00100": 0.25, "02513": 0.3}
+
+
+def test_the_watchlist_board_lot_is_believed_only_when_nobody_states_one(tmp_db: Path) -> None:
+    with db.writer(tmp_db) as con, db.transaction(con):
+        sync_watchlist(con, load_config(None))  # the default watchlist: 00100 trades in lots of 20
+        rebuild_ipo_stats(con)
+        first = con.execute("SELECT value, source_kind FROM ipo_stats WHERE metric = 'board_lot' "
+                            "AND hkex_code = '00100'").fetchall()
+        _article(con, "b1", "a.example", 1)
+        write_claims(con, [_claim("board_lot", 200, "shares")], source_kind="article", source_id="b1",
+                     source_url=None, extractor_version="t")
+        rebuild_ipo_stats(con)
+        second = con.execute("SELECT value, source_kind, rule FROM ipo_stats WHERE metric = 'board_lot' "
+                             "AND hkex_code = '00100'").fetchall()
+        lot = con.execute("SELECT board_lot, board_lot_source FROM v_ipo_cohort WHERE hkex_code = '00100'").fetchall()
+    assert first == [(20.0, "config")]
+    assert second == [(200.0, "article", "news beats the watchlist config")]
+    assert lot == [(200, "ipo_stats")]

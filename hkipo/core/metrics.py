@@ -80,6 +80,9 @@ class Metric:
     first_day: bool = False  # about the listing day: news figures are kept only when they are
     by_moment: bool = False  # compared only at the same moment (basis and day): a market cap moves
     bar: str | None = None  # the prices_daily column that states this figure on the listing day
+    # (numerator, denominator): when no source states this share, reconciliation derives it from the two
+    # believed figures (same basis only), with source kind 'derived' and the rule saying so.
+    ratio_of: tuple[str, str] | None = None
 
     @property
     def unit(self) -> str:
@@ -106,7 +109,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("allotment_results_date", "date", "allotment results announced"),
     Metric("board_lot", "shares", "board lot",
            (r"每手", r"一手", r"board lot", r"per lot", r"lot size", r"lots of", r"\ba lot\b", r"每手买卖单位"),
-           (1.0, 1e6)),
+           (1.0, 1e6), CONFIG_LAST),
     # --- offer structure -----------------------------------------------------------------------------------
     Metric("shares_offered", "shares", "offer shares",
            (r"发售", r"发行", r"全球发售", r"招股", r"出售", r"\boffer", r"\boffering", r"\bsell", r"\bsold",
@@ -119,7 +122,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("shares_offered_final", "shares", "offer shares after the over-allotment option (initial + issued)"),
     Metric("public_offer_shares", "shares", "public offer shares", _PUBLIC, _TRANCHE_SHARES),
     Metric("public_offer_shares_initial", "shares", "public offer shares, initially"),
-    Metric("public_offer_share_of_offer", "fraction", "public offer share of the offer (clawback)"),
+    Metric("public_offer_share_of_offer", "fraction", "public offer share of the offer (clawback)",
+           ratio_of=("public_offer_shares", "shares_offered")),
     Metric("international_offer_shares", "shares", "international offer shares", _INTERNATIONAL, _TRANCHE_SHARES),
     Metric("international_offer_shares_initial", "shares", "international offer shares, initially"),
     Metric("international_offer_share_of_offer", "fraction", "international offer share of the offer"),
@@ -153,7 +157,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("cornerstone_count", "count", "cornerstone investors", _CORNERSTONE, (1.0, 200.0)),
     Metric("cornerstone_amount", "money", "cornerstone investment", _CORNERSTONE, (1e5, 1e13)),
     Metric("cornerstone_shares", "shares", "cornerstone shares", _CORNERSTONE, _TRANCHE_SHARES),
-    Metric("cornerstone_share_of_offer", "fraction", "cornerstone share of the offer"),
+    Metric("cornerstone_share_of_offer", "fraction", "cornerstone share of the offer",
+           ratio_of=("cornerstone_shares", "shares_offered")),
     # --- first day -----------------------------------------------------------------------------------------
     Metric("first_day_open", "price", "first-day open", _OPEN, _PRICE, BAR_FIRST, first_day=True, bar="open"),
     Metric("first_day_high", "price", "first-day high",
@@ -181,6 +186,7 @@ if len(BY_NAME) != len(METRICS):  # pragma: no cover - a duplicated line is a pr
     raise RuntimeError("a metric is registered twice")
 TABLE_METRICS = frozenset(m.name for m in METRICS if m.kind == "table")
 BAR_METRICS = tuple(m for m in METRICS if m.bar)
+RATIO_METRICS = tuple(m for m in METRICS if m.ratio_of)
 FIRST_DAY_METRICS = frozenset(m.name for m in METRICS if m.first_day)
 
 
@@ -211,5 +217,6 @@ def readme_metric_list() -> str:
     """The README's table of metrics (between its `metrics:begin`/`metrics:end` markers)."""
     lines = ["| metric | what | kind | unit | believed first |", "|---|---|---|---|---|"]
     for m in METRICS:
-        lines.append(f"| `{m.name}` | {m.label} | {m.kind} | {m.unit} | {' > '.join(m.sources)} |")
+        order = " > ".join(m.sources) + (f" > derived ({m.ratio_of[0]} / {m.ratio_of[1]})" if m.ratio_of else "")
+        lines.append(f"| `{m.name}` | {m.label} | {m.kind} | {m.unit} | {order} |")
     return "\n".join(lines)

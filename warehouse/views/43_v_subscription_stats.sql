@@ -5,7 +5,9 @@
 -- Fractions are fractions (0.1739 = 17.39%). The clawback is the public
 -- tranche's share of the offer after reallocation (the announcement's
 -- stated percentage, else final public shares / offer shares), with the
--- tranche before and after; the cornerstone share is of the offer shares.
+-- tranche before and after; the cornerstone share is of the offer shares
+-- (either derived by reconciliation when no source states it: source_kind
+-- 'derived' in ipo_stats).
 -- `figures` counts the metrics some announcement or article states (not those
 -- only the price bar or the config gives).
 CREATE OR REPLACE VIEW v_subscription_stats AS
@@ -48,11 +50,11 @@ SELECT
     p.one_lot_success_rate,
     p.public_offer_shares_initial,
     p.public_offer_shares,
-    coalesce(p.public_offer_share_of_offer, p.public_offer_shares / nullif(p.shares_offered, 0)) AS clawback_pct,
+    p.public_offer_share_of_offer AS clawback_pct,
     p.shares_offered,
     p.cornerstone_count,
     p.cornerstone_shares,
-    coalesce(p.cornerstone_share_of_offer, p.cornerstone_shares / nullif(p.shares_offered, 0))  AS cornerstone_share_of_offer,
+    p.cornerstone_share_of_offer,
     p.cornerstone_amount,
     p.placees,
     p.gross_proceeds,

@@ -39,7 +39,9 @@ WITH st AS (
         max('ipo_stats:' || source_kind) FILTER (WHERE metric = 'cornerstone_shares')       AS cornerstone_shares_source,
         max(value) FILTER (WHERE metric = 'grey_market_return')                             AS grey_market_return,
         max('ipo_stats:' || source_kind) FILTER (WHERE metric = 'grey_market_return')       AS grey_market_source,
-        max(value) FILTER (WHERE metric = 'board_lot')                                      AS board_lot
+        max(value) FILTER (WHERE metric = 'board_lot')                                      AS board_lot,
+        max(CASE WHEN source_kind IN ('announcement', 'article') THEN 'ipo_stats' ELSE 'config' END)
+            FILTER (WHERE metric = 'board_lot')                                             AS board_lot_source
     FROM ipo_stats GROUP BY hkex_code
 ),
 bench AS (
@@ -72,7 +74,7 @@ at_day AS (
     GROUP BY b.hkex_code
 ),
 joined AS (
-    SELECT f.*, s.source AS security_source, s.board_lot AS sec_board_lot, coalesce(s.market, l.market,
+    SELECT f.*, s.source AS security_source, coalesce(s.market, l.market,
            CASE WHEN f.hkex_code BETWEEN '08000' AND '08999' THEN 'GEM' ELSE 'Main Board' END) AS market_v,
         CASE WHEN s.market IS NOT NULL OR l.market IS NOT NULL THEN 'discovery' ELSE 'code range' END AS market_source,
         coalesce(l.name_zh, s.name_zh_hant, s.name_zh_hans) AS name_zh,
@@ -99,18 +101,16 @@ SELECT
     listing_date_source,
     offer_price,
     offer_price_source,
-    coalesce(CAST(board_lot AS INTEGER), sec_board_lot)             AS board_lot,
-    CASE WHEN board_lot IS NOT NULL THEN 'ipo_stats' WHEN sec_board_lot IS NOT NULL THEN 'config' END AS board_lot_source,
+    CAST(board_lot AS INTEGER)                                      AS board_lot,
+    board_lot_source,
     gross_proceeds                                                  AS proceeds,
     proceeds_source,
     public_multiple,
     public_multiple_source,
     international_multiple,
     international_multiple_source,
-    coalesce(public_share, public_shares / nullif(shares_offered, 0)) AS clawback_pct,
-    CASE WHEN public_share IS NOT NULL THEN public_share_source
-         WHEN public_shares IS NOT NULL AND shares_offered IS NOT NULL THEN 'ipo_stats: public_offer_shares / shares_offered' END
-                                                                    AS clawback_source,
+    public_share                                                    AS clawback_pct,
+    public_share_source                                             AS clawback_source,
     CASE WHEN public_shares IS NOT NULL AND public_shares_initial IS NOT NULL
          THEN public_shares > public_shares_initial END             AS clawback_triggered,
     one_lot_success_rate,
